@@ -1,0 +1,92 @@
+"""Deliver outbox rows over the configured email backend, exactly once per row where the
+database can promise it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from .models import OutboundEmail
+
+log = logging.getLogger(__name__)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes after each failure, capped at an hour."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+def build_message(email: OutboundEmail, connection=None) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to_email],
+        headers={"Message-ID": email.message_id, "Content-Language": email.language},
+        connection=connection,
+    )
+    message.attach_alternative(email.body_html, "text/html")
+    return message
+
+
+def deliver(email_id: int, *, now: datetime | None = None, connection=None) -> OutboundEmail.Status | None:
+    """Send one pending email. The row stays locked while the mail server is spoken to, so a
+    task delivered twice (or the drain running beside it) finds it locked or already sent and
+    does nothing. Returns the new status, or None when there was nothing to do."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        email = (
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, status=OutboundEmail.Status.PENDING)
+            .first()
+        )
+        if email is None:
+            return None
+        email.attempts += 1
+        try:
+            build_message(email, connection).send()
+        except Exception as error:  # noqa: BLE001 - any delivery failure is recorded on the row
+            log.warning("Sending email %s failed (attempt %s): %s", email.pk, email.attempts, error)
+            email.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                email.status = OutboundEmail.Status.FAILED
+            else:
+                email.next_attempt_at = now + backoff(email.attempts)
+        else:
+            email.status = OutboundEmail.Status.SENT
+            email.sent_at = now
+            email.last_error = ""
+        email.save(update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"])
+        return OutboundEmail.Status(email.status)
+
+
+def due_ids(now: datetime, limit: int = 200) -> list[int]:
+    return list(
+        OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def drain(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Send every pending email that is due, over one connection."""
+    now = now or timezone.now()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    ids = due_ids(now, limit)
+    if not ids:
+        return counts
+    with get_connection() as connection:
+        for email_id in ids:
+            status = deliver(email_id, now=now, connection=connection)
+            if status == OutboundEmail.Status.SENT:
+                counts["sent"] += 1
+            elif status == OutboundEmail.Status.FAILED:
+                counts["failed"] += 1
+            elif status == OutboundEmail.Status.PENDING:
+                counts["retry"] += 1
+    return counts

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ChoiceListValidator, CompanySize, Industry, Language, Region, SolutionArea
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 ()\-]{5,24}$",
+    _("Enter a phone number of digits, spaces, hyphens and brackets, optionally starting with +."),
+)
+
+
+def default_time_zone() -> str:
+    return settings.DEFAULT_USER_TIME_ZONE
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(value)s."), params={"value": value})
+
+
+class PartnerCompany(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner company")
+        verbose_name_plural = _("partner companies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A portal user: a partner company's user, or operator staff (no company, ``is_staff``)."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Partner admin")
+        MEMBER = "member", _("Member")
+
+    partner = models.ForeignKey(
+        PartnerCompany,
+        verbose_name=_("partner company"),
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for operator staff."),
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.JAPANESE)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.partner_id is None and not self.is_staff and not self.is_superuser:
+            raise ValidationError({"partner": _("A user who is not operator staff must belong to a partner company.")})
+
+    @property
+    def is_partner_user(self) -> bool:
+        return self.partner_id is not None
+
+
+class BusinessProfile(models.Model):
+    """What a partner offers in one region; matching and partner search read it."""
+
+    partner = models.ForeignKey(
+        PartnerCompany, verbose_name=_("partner company"), on_delete=models.CASCADE, related_name="profiles"
+    )
+    region = models.CharField(_("region"), max_length=2, choices=Region.choices)
+    headline = models.CharField(_("headline"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    keywords = models.CharField(
+        _("keywords"), max_length=500, blank=True, help_text=_("Comma-separated words customers search for.")
+    )
+    solution_areas = models.JSONField(
+        _("specialties"), default=list, blank=True, validators=[ChoiceListValidator(SolutionArea)]
+    )
+    industries = models.JSONField(_("industries"), default=list, blank=True, validators=[ChoiceListValidator(Industry)])
+    company_sizes = models.JSONField(
+        _("company sizes served"), default=list, blank=True, validators=[ChoiceListValidator(CompanySize)]
+    )
+    languages = models.JSONField(_("languages"), default=list, blank=True, validators=[ChoiceListValidator(Language)])
+    is_active = models.BooleanField(
+        _("active"), default=False, help_text=_("Only active profiles can be found and receive referrals.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("business profile")
+        verbose_name_plural = _("business profiles")
+        ordering = ["partner__name", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "region"], name="one_profile_per_partner_region"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} — {self.get_region_display()}"
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [word.strip() for word in self.keywords.split(",") if word.strip()]
+
+    def has_reachable_location(self) -> bool:
+        return self.pk is not None and Contact.objects.filter(location__profile=self, location__is_active=True).exists()
+
+    def clean(self) -> None:
+        super().clean()
+        if self.is_active and not self.has_reachable_location():
+            raise ValidationError(
+                {
+                    "is_active": _(
+                        "An active profile needs at least one location with a contact. Save the profile "
+                        "inactive, add a location and its contacts, then activate it."
+                    )
+                }
+            )
+
+
+class Location(models.Model):
+    """An office of a partner in a profile's region; its contacts get the new-referral emails."""
+
+    profile = models.ForeignKey(
+        BusinessProfile, verbose_name=_("business profile"), on_delete=models.CASCADE, related_name="locations"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    city = models.CharField(_("city"), max_length=100)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        ordering = ["profile", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.profile.partner} — {self.name} ({self.city})"
+
+
+class Contact(models.Model):
+    location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[phone_validator])
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.JAPANESE)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["location", "email"], name="one_contact_per_location_email")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"

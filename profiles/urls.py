@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "partners"
+urlpatterns = [
+    path("", views.partner_search, name="search"),
+]

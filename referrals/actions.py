@@ -1,0 +1,418 @@
+"""The one way in for every change of a referral's state.
+
+Views, the admin, Celery tasks, management commands and any future API call these functions
+and nothing else. Each runs in one database transaction: lock the row, run the django-fsm
+transition, write the timeline event, write the outbox emails. The emails leave only after
+commit (``outbox.queue``), so a rolled-back action sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from outbox.queue import Message, enqueue
+from profiles.choices import Currency
+from profiles.models import Location, User
+
+from . import emails
+from .models import (
+    PASSED_ON_STATES,
+    RFI,
+    ActorKind,
+    Customer,
+    DeclineReason,
+    LostReason,
+    Referral,
+    ReferralEvent,
+    State,
+)
+
+
+class ReferralConflict(Exception):
+    """The referral is no longer where the caller thought (a second click, a stale page, the
+    sweep got there first). Carries the state it is in now, for a clear message."""
+
+    def __init__(self, referral: Referral) -> None:
+        self.referral = referral
+        self.state = State(referral.state)
+        super().__init__(
+            _("This referral changed meanwhile: it is now %(state)s. Nothing was changed.")
+            % {"state": self.state.label}
+        )
+
+
+def _emails_after(referral: Referral) -> list[Message]:
+    """DOMAIN.md, Notifications: who hears of the state the referral just entered."""
+    if referral.state in PASSED_ON_STATES:
+        return emails.choose_another_partner(referral)
+    if referral.state == State.DISCONNECTED:
+        return emails.disconnected(referral)
+    return []
+
+
+def _actor_kind(user: User | None) -> ActorKind:
+    if user is None:
+        return ActorKind.SYSTEM
+    return ActorKind.PARTNER if user.partner_id else ActorKind.OPERATOR
+
+
+def _transition(
+    referral: Referral,
+    name: str,
+    *,
+    by: User | None,
+    now: datetime | None,
+    expected_state: str | None = None,
+    actor_kind: ActorKind | None = None,
+    note: str = "",
+    prepare: Callable[[Referral], None] | None = None,
+) -> Referral:
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the row: a partner's click, a teammate's click and the sweep queue up here,
+        # and whoever comes second sees the state the first one left.
+        locked = (
+            Referral.objects.select_for_update(of=("self",))
+            .select_related("rfi__customer", "partner", "location")
+            .get(pk=referral.pk)
+        )
+        method = getattr(locked, name)
+        if (expected_state and locked.state != expected_state) or not can_proceed(method, check_conditions=False):
+            raise ReferralConflict(locked)
+        if prepare:
+            prepare(locked)  # in memory only; the permission check below also reads conditions
+        if by is not None and not has_transition_perm(method, by):
+            raise PermissionDenied
+        if not can_proceed(method):
+            raise ValidationError(_("The details this step needs are missing."))
+        from_state = locked.state
+        method(now)
+        locked.save()
+        ReferralEvent.objects.create(
+            referral=locked,
+            action=name,
+            from_state=from_state,
+            to_state=locked.state,
+            actor=by,
+            actor_kind=actor_kind or _actor_kind(by),
+            note=note,
+            created_at=now,
+        )
+        enqueue(_emails_after(locked), now=now)
+    return locked
+
+
+# --- Partner actions ----------------------------------------------------------------------------
+
+
+def mark_interested(
+    referral: Referral, *, by: User, now: datetime | None = None, expected_state: str | None = None
+) -> Referral:
+    return _transition(referral, "mark_interested", by=by, now=now, expected_state=expected_state)
+
+
+def mark_not_interested(
+    referral: Referral, *, by: User, now: datetime | None = None, expected_state: str | None = None, note: str = ""
+) -> Referral:
+    return _transition(referral, "mark_not_interested", by=by, now=now, expected_state=expected_state, note=note)
+
+
+def _positive_amount(value: Decimal | None, field: str) -> Decimal:
+    if value is None:
+        raise ValidationError({field: _("Enter the amount.")})
+    if value <= 0:
+        raise ValidationError({field: _("Enter an amount greater than zero.")})
+    if value >= Decimal("1e12"):
+        raise ValidationError({field: _("Enter an amount below one trillion.")})
+    return value.quantize(Decimal("0.01"))
+
+
+def _currency(value: str) -> str:
+    if value not in Currency.values:
+        raise ValidationError({"currency": _("Choose a currency from the list.")})
+    return value
+
+
+def accept(
+    referral: Referral,
+    *,
+    by: User,
+    deal_value: Decimal | None,
+    currency: str,
+    close_date,
+    now: datetime | None = None,
+    expected_state: str | None = None,
+) -> Referral:
+    """Evaluating → negotiating, with the estimate the operator uses to refer similar deals."""
+    now = now or timezone.now()
+    amount = _positive_amount(deal_value, "deal_value")
+    currency = _currency(currency)
+    if close_date is None:
+        raise ValidationError({"close_date": _("Enter the estimated close date.")})
+    if close_date < timezone.localdate(now):
+        raise ValidationError({"close_date": _("The estimated close date cannot be in the past.")})
+
+    def prepare(locked: Referral) -> None:
+        locked.deal_value, locked.currency, locked.close_date = amount, currency, close_date
+
+    return _transition(referral, "accept", by=by, now=now, expected_state=expected_state, prepare=prepare)
+
+
+def decline(
+    referral: Referral,
+    *,
+    by: User,
+    reason: str,
+    note: str = "",
+    now: datetime | None = None,
+    expected_state: str | None = None,
+) -> Referral:
+    if reason not in DeclineReason.values:
+        raise ValidationError({"reason": _("Choose a reason from the list.")})
+
+    def prepare(locked: Referral) -> None:
+        locked.decline_reason, locked.outcome_note = reason, note
+
+    return _transition(referral, "decline", by=by, now=now, expected_state=expected_state, note=note, prepare=prepare)
+
+
+def mark_won(
+    referral: Referral,
+    *,
+    by: User,
+    final_value: Decimal | None,
+    currency: str = "",
+    note: str = "",
+    now: datetime | None = None,
+    expected_state: str | None = None,
+) -> Referral:
+    amount = _positive_amount(final_value, "final_value")
+
+    def prepare(locked: Referral) -> None:
+        locked.final_value = amount
+        if currency:
+            locked.currency = _currency(currency)
+        locked.outcome_note = note
+
+    return _transition(referral, "mark_won", by=by, now=now, expected_state=expected_state, note=note, prepare=prepare)
+
+
+def mark_lost(
+    referral: Referral,
+    *,
+    by: User,
+    reason: str,
+    note: str = "",
+    now: datetime | None = None,
+    expected_state: str | None = None,
+) -> Referral:
+    if reason not in LostReason.values:
+        raise ValidationError({"reason": _("Choose a reason from the list.")})
+
+    def prepare(locked: Referral) -> None:
+        locked.lost_reason, locked.outcome_note = reason, note
+
+    return _transition(referral, "mark_lost", by=by, now=now, expected_state=expected_state, note=note, prepare=prepare)
+
+
+# --- Operator and customer --------------------------------------------------------------------
+
+
+def disconnect(referral: Referral, *, by: User, note: str = "", now: datetime | None = None) -> Referral:
+    """The operator ends an active referral (for example a duplicate or an abusive request)."""
+    return _transition(referral, "disconnect", by=by, now=now, note=note, actor_kind=ActorKind.OPERATOR)
+
+
+def withdraw_rfi(rfi: RFI, *, now: datetime | None = None) -> list[Referral]:
+    """The customer withdraws: every referral of the RFI still active becomes disconnected.
+    Archived ones keep their outcome. All or nothing."""
+    now = now or timezone.now()
+    changed = []
+    with transaction.atomic():
+        for referral in rfi.referrals.active().order_by("pk"):
+            try:
+                changed.append(
+                    _transition(referral, "disconnect", by=None, now=now, actor_kind=ActorKind.CUSTOMER)
+                )
+            except ReferralConflict:
+                continue  # archived meanwhile (a sweep, a partner): its outcome stands
+    return changed
+
+
+# --- Creating referrals -------------------------------------------------------------------------
+
+
+@dataclass
+class CustomerDetails:
+    contact_name: str
+    company_name: str
+    email: str
+    phone: str
+    language: str
+
+
+def _check_locations(locations: Sequence[Location]) -> None:
+    if not locations:
+        raise ValidationError(_("Choose at least one partner."))
+    if len(locations) > settings.RFI_MAX_PARTNERS:
+        raise ValidationError(
+            _("Choose at most %(count)d partners for one request.") % {"count": settings.RFI_MAX_PARTNERS}
+        )
+    partners = [location.profile.partner_id for location in locations]
+    if len(set(partners)) != len(partners):
+        raise ValidationError(_("Choose one location for each partner."))
+    for location in locations:
+        if not (location.is_active and location.profile.is_active and location.profile.partner.is_active):
+            raise ValidationError(
+                _("%(partner)s no longer takes requests at %(location)s. Choose another location or partner.")
+                % {"partner": location.profile.partner.name, "location": location.name}
+            )
+
+
+def refer(
+    rfi: RFI, locations: Sequence[Location], *, by: User | None = None, now: datetime | None = None
+) -> list[Referral]:
+    """Send ``rfi`` to each of ``locations``: one referral per location, its contacts emailed.
+    A partner never learns who else received the same RFI."""
+    now = now or timezone.now()
+    locations = list(locations)
+    _check_locations(locations)
+    with transaction.atomic():
+        referrals = [
+            Referral(rfi=rfi, partner=location.profile.partner, location=location, source=rfi.source, received_at=now)
+            for location in locations
+        ]
+        for referral in referrals:
+            referral.save()
+        ReferralEvent.objects.bulk_create(
+            ReferralEvent(
+                referral=referral,
+                action="received",
+                from_state="",
+                to_state=State.NEW,
+                actor=by,
+                actor_kind=ActorKind.OPERATOR if by is not None else ActorKind.CUSTOMER,
+                created_at=now,
+            )
+            for referral in referrals
+        )
+        messages: list[Message] = []
+        for referral in referrals:
+            messages += emails.new_referral(referral)
+        enqueue(messages, now=now)
+    return referrals
+
+
+def submit_rfi(
+    customer: CustomerDetails,
+    locations: Iterable[Location],
+    *,
+    now: datetime | None = None,
+    by: User | None = None,
+    **rfi_fields,
+) -> RFI:
+    """A customer's RFI to one or several partner locations (source ``search`` unless the
+    operator enters it for marketing or sales), with the confirmation email and status link."""
+    now = now or timezone.now()
+    locations = list(locations)
+    _check_locations(locations)
+    with transaction.atomic():
+        person = Customer.objects.create(**customer.__dict__)
+        rfi = RFI(customer=person, created_at=now, created_by=by, **rfi_fields)
+        rfi.full_clean()
+        rfi.save()
+        referrals = refer(rfi, locations, by=by, now=now)
+        enqueue(emails.rfi_received(rfi, referrals), now=now)
+    return rfi
+
+
+# --- The system: timeouts -------------------------------------------------------------------------
+
+
+def _sweep(
+    overdue: Callable[[datetime], object],
+    *,
+    from_state: State,
+    to_state: State,
+    action: str,
+    note: str,
+    now: datetime,
+    batch_size: int,
+    dry_run: bool,
+) -> list[int]:
+    """Archive every overdue referral in bounded, set-based batches: one UPDATE, one INSERT of
+    events and one of emails per batch. ``skip_locked`` lets two beat instances (or a partner's
+    click holding a row) share the work without waiting on each other or doing it twice."""
+    if dry_run:
+        return list(overdue(now).order_by("pk").values_list("pk", flat=True))
+    changed: list[int] = []
+    while True:
+        with transaction.atomic():
+            ids = list(
+                overdue(now)
+                .order_by("pk")
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                return changed
+            # The one sanctioned bulk change of state: the rows are locked and still in
+            # ``from_state``, and their events and emails are written in this transaction.
+            Referral.objects.filter(pk__in=ids, state=from_state).update(state=to_state, closed_at=now, updated_at=now)
+            ReferralEvent.objects.bulk_create(
+                ReferralEvent(
+                    referral_id=pk,
+                    action=action,
+                    from_state=from_state,
+                    to_state=to_state,
+                    actor_kind=ActorKind.SYSTEM,
+                    note=note,
+                    created_at=now,
+                )
+                for pk in ids
+            )
+            messages: list[Message] = []
+            for referral in Referral.objects.filter(pk__in=ids).select_related("rfi__customer", "partner", "location"):
+                messages += _emails_after(referral)
+            enqueue(messages, now=now)
+            changed += ids
+        if len(ids) < batch_size:
+            return changed
+
+
+def fail_overdue(now: datetime, *, batch_size: int | None = None, dry_run: bool = False) -> list[int]:
+    """New referrals unanswered for 72 hours → failed; the customer is asked to choose again."""
+    return _sweep(
+        lambda at: Referral.objects.overdue_new(at),
+        from_state=State.NEW,
+        to_state=State.FAILED,
+        action="fail",
+        note="No response within 72 hours.",
+        now=now,
+        batch_size=batch_size or settings.REFERRAL_SWEEP_BATCH_SIZE,
+        dry_run=dry_run,
+    )
+
+
+def expire_overdue(now: datetime, *, batch_size: int | None = None, dry_run: bool = False) -> list[int]:
+    """Evaluating referrals without accept or decline for 7 days → expired."""
+    return _sweep(
+        lambda at: Referral.objects.overdue_evaluating(at),
+        from_state=State.EVALUATING,
+        to_state=State.EXPIRED,
+        action="expire",
+        note="No response within 7 days of evaluating.",
+        now=now,
+        batch_size=batch_size or settings.REFERRAL_SWEEP_BATCH_SIZE,
+        dry_run=dry_run,
+    )

@@ -1,0 +1,101 @@
+"""Who hears of what (DOMAIN.md, Notifications): one function per email, each returning the
+messages to write to the outbox. Emails go out in the recipient's language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import reverse
+
+from outbox.queue import Message
+
+from .models import RFI, Referral
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def partner_search_url(rfi: RFI) -> str:
+    """Partner search pre-filled with the customer's needs, to choose another partner."""
+    query = urlencode(
+        {
+            "region": rfi.region,
+            "solution_area": rfi.solution_area,
+            "industry": rfi.industry,
+            "company_size": rfi.company_size,
+        }
+    )
+    return absolute(f"{reverse('partners:search')}?{query}")
+
+
+def status_url(rfi: RFI) -> str:
+    return absolute(reverse("rfi_status", args=[rfi.status_token]))
+
+
+def _to_location_contacts(referral: Referral, template: str, reason: str) -> list[Message]:
+    context = {
+        "referral": referral,
+        "rfi": referral.rfi,
+        "partner": referral.partner,
+        "location": referral.location,
+        "referral_url": absolute(reverse("referrals:detail", args=[referral.pk])),
+    }
+    return [
+        Message(
+            dedupe_key=f"referral:{referral.pk}:{reason}:contact:{contact.pk}",
+            template=template,
+            to_email=contact.email,
+            language=contact.language,
+            context={**context, "contact": contact},
+            referral_id=referral.pk,
+        )
+        for contact in referral.location.contacts.all()
+    ]
+
+
+def new_referral(referral: Referral) -> list[Message]:
+    """To the contacts of the location the customer chose: the RFI summary, no contact details."""
+    return _to_location_contacts(referral, "new_referral", "new")
+
+
+def disconnected(referral: Referral) -> list[Message]:
+    """To the partner's contacts: the customer withdrew, or the operator disconnected it."""
+    return _to_location_contacts(referral, "referral_disconnected", "disconnected")
+
+
+def choose_another_partner(referral: Referral) -> list[Message]:
+    """To the customer, when a partner skipped, declined, failed or let the referral expire."""
+    customer = referral.rfi.customer
+    return [
+        Message(
+            dedupe_key=f"referral:{referral.pk}:{referral.state}:customer",
+            template="choose_another_partner",
+            to_email=customer.email,
+            language=customer.language,
+            context={
+                "referral": referral,
+                "rfi": referral.rfi,
+                "customer": customer,
+                "partner": referral.partner,
+                "search_url": partner_search_url(referral.rfi),
+                "status_url": status_url(referral.rfi),
+            },
+            referral_id=referral.pk,
+        )
+    ]
+
+
+def rfi_received(rfi: RFI, referrals: list[Referral]) -> list[Message]:
+    """To the customer: we have your request, and here is your private status link."""
+    customer = rfi.customer
+    return [
+        Message(
+            dedupe_key=f"rfi:{rfi.pk}:received:customer",
+            template="rfi_received",
+            to_email=customer.email,
+            language=customer.language,
+            context={"rfi": rfi, "customer": customer, "referrals": referrals, "status_url": status_url(rfi)},
+        )
+    ]

@@ -1,0 +1,387 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from profiles.choices import CompanySize, Currency, Industry, Language, Region, SolutionArea
+
+if TYPE_CHECKING:
+    from profiles.models import PartnerCompany, User
+
+
+class State(models.TextChoices):
+    # The Japanese labels are the seed's (see locale/ja).
+    NEW = "new", _("New")
+    EVALUATING = "evaluating", _("Evaluating")
+    NEGOTIATING = "negotiating", _("Negotiating")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    SKIPPED = "skipped", _("Skipped")
+    FAILED = "failed", _("Failed")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+    DISCONNECTED = "disconnected", _("Disconnected")
+
+
+ACTIVE_STATES = (State.NEW, State.EVALUATING, State.NEGOTIATING)
+ARCHIVED_STATES = tuple(s for s in State if s not in ACTIVE_STATES)
+# Archived because the partner will not take it: the customer is asked to choose another partner.
+PASSED_ON_STATES = (State.SKIPPED, State.FAILED, State.DECLINED, State.EXPIRED)
+
+
+class Source(models.TextChoices):
+    MARKETING = "marketing", _("Operator marketing")
+    SALES = "sales", _("Operator sales")
+    SEARCH = "search", _("Partner search")
+
+
+class BudgetRange(models.TextChoices):
+    UNKNOWN = "unknown", _("Not decided yet")
+    SMALL = "small", _("Under US$10,000")
+    MEDIUM = "medium", _("US$10,000–50,000")
+    LARGE = "large", _("US$50,000–250,000")
+    XLARGE = "xlarge", _("Over US$250,000")
+
+
+class Timeline(models.TextChoices):
+    NOW = "now", _("Within a month")
+    QUARTER = "quarter", _("In 1–3 months")
+    HALF_YEAR = "half_year", _("In 3–6 months")
+    LATER = "later", _("In 6 months or more")
+    RESEARCHING = "researching", _("Just researching")
+
+
+class DeclineReason(models.TextChoices):
+    NOT_A_FIT = "not_a_fit", _("Not a fit for our services")
+    NO_CAPACITY = "no_capacity", _("No capacity at the moment")
+    BUDGET = "budget", _("Budget does not match")
+    UNREACHABLE = "unreachable", _("Could not reach the customer")
+    LOCATION = "location", _("Outside the area we serve")
+    OTHER = "other", _("Other")
+
+
+class LostReason(models.TextChoices):
+    PRICE = "price", _("Price")
+    COMPETITOR = "competitor", _("Chose a competitor")
+    NO_DECISION = "no_decision", _("Customer made no decision")
+    TIMING = "timing", _("Timing")
+    REQUIREMENTS = "requirements", _("Requirements did not match")
+    OTHER = "other", _("Other")
+
+
+class Customer(models.Model):
+    """Who asked: personal data, shown to a partner only after it says Interested."""
+
+    contact_name = models.CharField(_("contact name"), max_length=200)
+    company_name = models.CharField(_("company"), max_length=200)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.JAPANESE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return f"{self.contact_name} ({self.company_name})"
+
+
+def new_status_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class RFI(models.Model):
+    """A customer's request for information; sent to one or several partner locations."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="rfis")
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.SEARCH)
+    need = models.TextField(_("need"), max_length=4000)
+    solution_area = models.CharField(_("solution area"), max_length=32, choices=SolutionArea.choices)
+    company_size = models.CharField(_("company size"), max_length=16, choices=CompanySize.choices)
+    industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices)
+    region = models.CharField(_("region"), max_length=2, choices=Region.choices)
+    budget_range = models.CharField(
+        _("budget range"), max_length=16, choices=BudgetRange.choices, default=BudgetRange.UNKNOWN
+    )
+    timeline = models.CharField(_("timeline"), max_length=16, choices=Timeline.choices, default=Timeline.RESEARCHING)
+    consent_to_share = models.BooleanField(
+        _("consent to share contact details"),
+        default=False,
+        help_text=_("The customer agrees that the partners they chose see their contact details."),
+    )
+    status_token = models.CharField(max_length=64, unique=True, default=new_status_token, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Operator staff who entered it on behalf of marketing or sales."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("request for information")
+        verbose_name_plural = _("requests for information")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return _("RFI #%(id)s") % {"id": self.pk}
+
+
+class ReferralQuerySet(models.QuerySet["Referral"]):
+    def for_partner(self, partner: PartnerCompany | int | None) -> ReferralQuerySet:
+        if partner is None:
+            return self.none()
+        return self.filter(partner=partner)
+
+    def for_user(self, user: User) -> ReferralQuerySet:
+        """What a partner user may see: their own company's referrals, nothing else."""
+        if not user.is_authenticated or not user.partner_id:
+            return self.none()
+        return self.filter(partner_id=user.partner_id)
+
+    def active(self) -> ReferralQuerySet:
+        return self.filter(state__in=ACTIVE_STATES)
+
+    def archived(self) -> ReferralQuerySet:
+        return self.filter(state__in=ARCHIVED_STATES)
+
+    def awaiting_response(self) -> ReferralQuerySet:
+        return self.filter(state=State.NEW).order_by("received_at")
+
+    def overdue_new(self, now: datetime) -> ReferralQuerySet:
+        """New referrals nobody answered within the response window (→ failed)."""
+        return self.filter(state=State.NEW, received_at__lte=now - settings.REFERRAL_NEW_TIMEOUT)
+
+    def overdue_evaluating(self, now: datetime) -> ReferralQuerySet:
+        """Evaluating referrals with no accept or decline within the window (→ expired)."""
+        return self.filter(state=State.EVALUATING, evaluating_at__lte=now - settings.REFERRAL_EVALUATING_TIMEOUT)
+
+
+def _may_act_for_partner(referral: Referral, user: User) -> bool:
+    """Partner actions: the referral's own partner users, or operator staff acting for them."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.partner_id is not None:
+        return user.partner_id == referral.partner_id
+    return user.is_staff and user.has_perm("referrals.change_referral")
+
+
+def _may_disconnect(referral: Referral, user: User) -> bool:
+    """Only operator staff disconnect from the portal; customers withdraw through their status link."""
+    return user.is_authenticated and user.is_active and user.is_staff and user.has_perm("referrals.change_referral")
+
+
+def _has_estimate(referral: Referral) -> bool:
+    return bool(
+        referral.deal_value is not None and referral.deal_value > 0 and referral.currency and referral.close_date
+    )
+
+
+def _has_decline_reason(referral: Referral) -> bool:
+    return bool(referral.decline_reason)
+
+
+def _has_final_value(referral: Referral) -> bool:
+    return referral.final_value is not None and referral.final_value > 0 and bool(referral.currency)
+
+
+def _has_lost_reason(referral: Referral) -> bool:
+    return bool(referral.lost_reason)
+
+
+class Referral(ConcurrentTransitionMixin, models.Model):
+    """One RFI as one partner location received it. Its state changes only through
+    ``referrals.actions``; the field is protected against assignment."""
+
+    rfi = models.ForeignKey(RFI, verbose_name=_("RFI"), on_delete=models.PROTECT, related_name="referrals")
+    partner = models.ForeignKey(
+        "profiles.PartnerCompany", verbose_name=_("partner company"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    location = models.ForeignKey(
+        "profiles.Location", verbose_name=_("location"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    state = FSMField(_("state"), default=State.NEW, choices=State.choices, protected=True)
+
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    evaluating_at = models.DateTimeField(_("evaluating since"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    deal_value = models.DecimalField(
+        _("estimated deal value"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, blank=True)
+    close_date = models.DateField(_("estimated close date"), null=True, blank=True)
+    final_value = models.DecimalField(_("final deal value"), max_digits=14, decimal_places=2, null=True, blank=True)
+    decline_reason = models.CharField(_("decline reason"), max_length=16, choices=DeclineReason.choices, blank=True)
+    lost_reason = models.CharField(_("lost reason"), max_length=16, choices=LostReason.choices, blank=True)
+    outcome_note = models.TextField(_("note"), max_length=2000, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-received_at"]
+        indexes = [
+            # The partner's inbox: one company's referrals in a stage, newest or oldest first.
+            models.Index(fields=["partner", "state", "received_at"], name="referral_inbox"),
+            # The 72-hour sweep reads only new referrals by when they arrived.
+            models.Index(fields=["received_at"], condition=Q(state="new"), name="referral_new_due"),
+            # The 7-day sweep reads only evaluating referrals by when they entered evaluating.
+            models.Index(fields=["evaluating_at"], condition=Q(state="evaluating"), name="referral_evaluating_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["rfi", "location"], name="one_referral_per_rfi_location"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Referral #%(id)s") % {"id": self.pk}
+
+    # --- What the rules count from --------------------------------------------------------
+    @property
+    def fails_at(self) -> datetime | None:
+        return self.received_at + settings.REFERRAL_NEW_TIMEOUT if self.state == State.NEW else None
+
+    @property
+    def expires_at(self) -> datetime | None:
+        if self.state == State.EVALUATING and self.evaluating_at:
+            return self.evaluating_at + settings.REFERRAL_EVALUATING_TIMEOUT
+        return None
+
+    @property
+    def deadline(self) -> datetime | None:
+        return self.fails_at or self.expires_at
+
+    def waiting_for(self, now: datetime) -> timedelta:
+        return now - self.received_at
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def customer_details_visible(self) -> bool:
+        """The customer's name, company, email and phone reach the partner only once it said
+        Interested; a referral that never got there never shows them, whatever its state."""
+        return self.evaluating_at is not None
+
+    # --- Transitions: each changes only this row; ``referrals.actions`` is the way in. ---
+    @transition(state, source=State.NEW, target=State.EVALUATING, permission=_may_act_for_partner)
+    def mark_interested(self, now: datetime) -> None:
+        self.first_response_at = now
+        self.evaluating_at = now
+
+    @transition(state, source=State.NEW, target=State.SKIPPED, permission=_may_act_for_partner)
+    def mark_not_interested(self, now: datetime) -> None:
+        self.first_response_at = now
+        self.closed_at = now
+
+    @transition(state, source=State.NEW, target=State.FAILED)
+    def fail(self, now: datetime) -> None:
+        self.closed_at = now
+
+    @transition(
+        state,
+        source=State.EVALUATING,
+        target=State.NEGOTIATING,
+        conditions=[_has_estimate],
+        permission=_may_act_for_partner,
+    )
+    def accept(self, now: datetime) -> None:
+        self.accepted_at = now
+
+    @transition(
+        state,
+        source=State.EVALUATING,
+        target=State.DECLINED,
+        conditions=[_has_decline_reason],
+        permission=_may_act_for_partner,
+    )
+    def decline(self, now: datetime) -> None:
+        self.closed_at = now
+
+    @transition(state, source=State.EVALUATING, target=State.EXPIRED)
+    def expire(self, now: datetime) -> None:
+        self.closed_at = now
+
+    @transition(
+        state,
+        source=State.NEGOTIATING,
+        target=State.WON,
+        conditions=[_has_final_value],
+        permission=_may_act_for_partner,
+    )
+    def mark_won(self, now: datetime) -> None:
+        self.closed_at = now
+
+    @transition(
+        state,
+        source=State.NEGOTIATING,
+        target=State.LOST,
+        conditions=[_has_lost_reason],
+        permission=_may_act_for_partner,
+    )
+    def mark_lost(self, now: datetime) -> None:
+        self.closed_at = now
+
+    @transition(state, source=list(ACTIVE_STATES), target=State.DISCONNECTED, permission=_may_disconnect)
+    def disconnect(self, now: datetime) -> None:
+        self.closed_at = now
+
+
+class ActorKind(models.TextChoices):
+    PARTNER = "partner", _("Partner")
+    OPERATOR = "operator", _("Operator")
+    CUSTOMER = "customer", _("Customer")
+    SYSTEM = "system", _("System")
+
+
+class ReferralEvent(models.Model):
+    """One entry of a referral's timeline: every transition, who or what made it, and when."""
+
+    referral = models.ForeignKey(Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=32)
+    from_state = models.CharField(_("from"), max_length=16, choices=State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=16, choices=State.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_kind = models.CharField(_("actor"), max_length=16, choices=ActorKind.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("referral event")
+        verbose_name_plural = _("referral events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["referral", "created_at"], name="referral_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.from_state or '∅'} → {self.to_state}"

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from referrals import views as referral_views
+
+urlpatterns = [
+    path("", referral_views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("referrals/", include("referrals.urls")),
+    path("partners/", include("profiles.urls")),
+    path("requests/<str:token>/", referral_views.rfi_status, name="rfi_status"),
+    path("admin/", admin.site.urls),
+]
