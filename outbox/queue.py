@@ -74,6 +74,6 @@ def dispatch(ids: list[int]) -> None:
     for email_id in ids:
         try:
             send_email.delay(email_id)
-        except Exception:  # noqa: BLE001 - any broker failure; the drain picks the email up
+        except Exception:
             log.warning("Broker unavailable; email %s waits for the outbox drain", email_id, exc_info=True)
             return

@@ -50,7 +50,7 @@ def deliver(email_id: int, *, now: datetime | None = None, connection=None) -> O
         email.attempts += 1
         try:
             build_message(email, connection).send()
-        except Exception as error:  # noqa: BLE001 - any delivery failure is recorded on the row
+        except Exception as error:
             log.warning("Sending email %s failed (attempt %s): %s", email.pk, email.attempts, error)
             email.last_error = f"{type(error).__name__}: {error}"[:2000]
             if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:

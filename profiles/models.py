@@ -154,7 +154,9 @@ class Location(models.Model):
 
 
 class Contact(models.Model):
-    location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.CASCADE, related_name="contacts")
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), on_delete=models.CASCADE, related_name="contacts"
+    )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"))
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[phone_validator])

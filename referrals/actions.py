@@ -241,9 +241,7 @@ def withdraw_rfi(rfi: RFI, *, now: datetime | None = None) -> list[Referral]:
     with transaction.atomic():
         for referral in rfi.referrals.active().order_by("pk"):
             try:
-                changed.append(
-                    _transition(referral, "disconnect", by=None, now=now, actor_kind=ActorKind.CUSTOMER)
-                )
+                changed.append(_transition(referral, "disconnect", by=None, now=now, actor_kind=ActorKind.CUSTOMER))
             except ReferralConflict:
                 continue  # archived meanwhile (a sweep, a partner): its outcome stands
     return changed

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from profiles.models import User
 
-from .models import RFI, Referral
+from .models import Referral
 
 
 def get_referral_for_user(user: User, pk: int) -> Referral:
@@ -33,9 +33,3 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_referral_for_user(request.user, pk)
     events = referral.events.select_related("actor")
     return render(request, "referrals/detail.html", {"referral": referral, "rfi": referral.rfi, "events": events})
-
-
-def rfi_status(request: HttpRequest, token: str) -> HttpResponse:
-    rfi = get_object_or_404(RFI.objects.select_related("customer"), status_token=token)
-    referrals = rfi.referrals.select_related("partner", "location").order_by("pk")
-    return render(request, "referrals/rfi_status.html", {"rfi": rfi, "referrals": referrals})

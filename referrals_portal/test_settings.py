@@ -15,7 +15,7 @@ os.environ.setdefault("EMAIL_URL", "memorymail://")
 # Tasks run in-process unless a test starts a real worker (tests/integration).
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 
-from .settings import *  # noqa: E402,F403
+from .settings import *  # noqa: F403
 
 # Hashing with PBKDF2 costs ~100 ms a login; tests log in hundreds of times.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from referrals import customer_views
 from referrals import views as referral_views
 
 urlpatterns = [
@@ -9,6 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("referrals/", include("referrals.urls")),
     path("partners/", include("profiles.urls")),
-    path("requests/<str:token>/", referral_views.rfi_status, name="rfi_status"),
+    path("requests/<str:token>/", customer_views.rfi_status, name="rfi_status"),
     path("admin/", admin.site.urls),
 ]

@@ -8,7 +8,9 @@ from tests.factories import PartnerCompanyFactory, StaffUserFactory, UserFactory
 
 def pytest_report_header(config):
     database = settings.DATABASES["default"]
-    where = database["NAME"] if database["ENGINE"].endswith("sqlite3") else f"{database.get('HOST')}:{database.get('PORT')}"
+    where = (
+        database["NAME"] if database["ENGINE"].endswith("sqlite3") else f"{database.get('HOST')}:{database.get('PORT')}"
+    )
     return [
         f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({where})",
         f"celery broker: {settings.CELERY_BROKER_URL}",
