@@ -117,19 +117,14 @@ class BusinessProfile(models.Model):
         return [word.strip() for word in self.keywords.split(",") if word.strip()]
 
     def has_reachable_location(self) -> bool:
+        """At least one active location with a contact: someone gets the new-referral email."""
         return self.pk is not None and Contact.objects.filter(location__profile=self, location__is_active=True).exists()
 
-    def clean(self) -> None:
-        super().clean()
-        if self.is_active and not self.has_reachable_location():
-            raise ValidationError(
-                {
-                    "is_active": _(
-                        "An active profile needs at least one location with a contact. Save the profile "
-                        "inactive, add a location and its contacts, then activate it."
-                    )
-                }
-            )
+
+ACTIVE_PROFILE_NEEDS_CONTACT = _(
+    "An active profile needs at least one active location with a contact. Add a location and its "
+    "contacts, or save the profile inactive."
+)
 
 
 class Location(models.Model):

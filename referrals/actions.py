@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -127,7 +127,8 @@ def mark_not_interested(
     return _transition(referral, "mark_not_interested", by=by, now=now, expected_state=expected_state, note=note)
 
 
-def _positive_amount(value: Decimal | None, field: str) -> Decimal:
+def clean_amount(value: Decimal | None, field: str) -> Decimal:
+    """A deal value a person can mean: present, positive, below a trillion, in cents."""
     if value is None:
         raise ValidationError({field: _("Enter the amount.")})
     if value <= 0:
@@ -137,9 +138,24 @@ def _positive_amount(value: Decimal | None, field: str) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
-def _currency(value: str) -> str:
+def clean_currency(value: str) -> str:
     if value not in Currency.values:
         raise ValidationError({"currency": _("Choose a currency from the list.")})
+    return value
+
+
+def clean_close_date(value: date | None, now: datetime) -> date:
+    if value is None:
+        raise ValidationError({"close_date": _("Enter the estimated close date.")})
+    # "Today" is the user's day (the active time zone), not UTC's.
+    if value < timezone.localdate(now):
+        raise ValidationError({"close_date": _("The estimated close date cannot be in the past.")})
+    return value
+
+
+def clean_reason(value: str, choices: type[DeclineReason] | type[LostReason]) -> str:
+    if value not in choices.values:
+        raise ValidationError({"reason": _("Choose a reason from the list.")})
     return value
 
 
@@ -149,18 +165,15 @@ def accept(
     by: User,
     deal_value: Decimal | None,
     currency: str,
-    close_date,
+    close_date: date | None,
     now: datetime | None = None,
     expected_state: str | None = None,
 ) -> Referral:
     """Evaluating → negotiating, with the estimate the operator uses to refer similar deals."""
     now = now or timezone.now()
-    amount = _positive_amount(deal_value, "deal_value")
-    currency = _currency(currency)
-    if close_date is None:
-        raise ValidationError({"close_date": _("Enter the estimated close date.")})
-    if close_date < timezone.localdate(now):
-        raise ValidationError({"close_date": _("The estimated close date cannot be in the past.")})
+    amount = clean_amount(deal_value, "deal_value")
+    currency = clean_currency(currency)
+    close_date = clean_close_date(close_date, now)
 
     def prepare(locked: Referral) -> None:
         locked.deal_value, locked.currency, locked.close_date = amount, currency, close_date
@@ -177,8 +190,7 @@ def decline(
     now: datetime | None = None,
     expected_state: str | None = None,
 ) -> Referral:
-    if reason not in DeclineReason.values:
-        raise ValidationError({"reason": _("Choose a reason from the list.")})
+    reason = clean_reason(reason, DeclineReason)
 
     def prepare(locked: Referral) -> None:
         locked.decline_reason, locked.outcome_note = reason, note
@@ -196,12 +208,13 @@ def mark_won(
     now: datetime | None = None,
     expected_state: str | None = None,
 ) -> Referral:
-    amount = _positive_amount(final_value, "final_value")
+    amount = clean_amount(final_value, "final_value")
+    currency = clean_currency(currency) if currency else ""
 
     def prepare(locked: Referral) -> None:
         locked.final_value = amount
         if currency:
-            locked.currency = _currency(currency)
+            locked.currency = currency
         locked.outcome_note = note
 
     return _transition(referral, "mark_won", by=by, now=now, expected_state=expected_state, note=note, prepare=prepare)
@@ -216,8 +229,7 @@ def mark_lost(
     now: datetime | None = None,
     expected_state: str | None = None,
 ) -> Referral:
-    if reason not in LostReason.values:
-        raise ValidationError({"reason": _("Choose a reason from the list.")})
+    reason = clean_reason(reason, LostReason)
 
     def prepare(locked: Referral) -> None:
         locked.lost_reason, locked.outcome_note = reason, note
@@ -259,7 +271,7 @@ class CustomerDetails:
     language: str
 
 
-def _check_locations(locations: Sequence[Location]) -> None:
+def check_locations(locations: Sequence[Location]) -> None:
     if not locations:
         raise ValidationError(_("Choose at least one partner."))
     if len(locations) > settings.RFI_MAX_PARTNERS:
@@ -284,7 +296,7 @@ def refer(
     A partner never learns who else received the same RFI."""
     now = now or timezone.now()
     locations = list(locations)
-    _check_locations(locations)
+    check_locations(locations)
     with transaction.atomic():
         referrals = [
             Referral(rfi=rfi, partner=location.profile.partner, location=location, source=rfi.source, received_at=now)
@@ -323,7 +335,7 @@ def submit_rfi(
     operator enters it for marketing or sales), with the confirmation email and status link."""
     now = now or timezone.now()
     locations = list(locations)
-    _check_locations(locations)
+    check_locations(locations)
     with transaction.atomic():
         person = Customer.objects.create(**customer.__dict__)
         rfi = RFI(customer=person, created_at=now, created_by=by, **rfi_fields)

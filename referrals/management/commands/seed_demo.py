@@ -1,0 +1,363 @@
+"""Demo data: partner companies in several regions, their profiles, locations, contacts and
+users, an operator superuser, and referrals in every state. Safe to run again: what exists
+is left as it is."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from profiles.models import BusinessProfile, Contact, Location, PartnerCompany, User
+from referrals import actions
+from referrals.models import Customer
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo; never used outside seed_demo
+OPERATOR = ("operator", "operator-pass-2026")
+
+PARTNERS = [
+    {
+        "name": "Sakura Cloud K.K.",
+        "users": [("sakura", "admin", "ja"), ("sakura-en", "member", "en")],
+        "profiles": [
+            {
+                "region": "JP",
+                "headline": "Azure migration and data platforms for Japanese manufacturers",
+                "keywords": "azure, migration, data platform, IoT, 製造",
+                "solution_areas": ["cloud_infrastructure", "data_ai"],
+                "industries": ["manufacturing", "retail"],
+                "company_sizes": ["medium", "large", "enterprise"],
+                "languages": ["ja", "en"],
+                "locations": [
+                    ("Tokyo HQ", "Tokyo", [("Aoi Tanaka", "tanaka@sakura-cloud.example", "ja")]),
+                    ("Osaka office", "Osaka", [("Ken Sato", "sato@sakura-cloud.example", "ja")]),
+                ],
+            }
+        ],
+    },
+    {
+        "name": "Fuji Data Systems",
+        "users": [("fuji", "admin", "ja")],
+        "profiles": [
+            {
+                "region": "JP",
+                "headline": "Analytics, AI and Power BI for retail and finance",
+                "keywords": "power bi, analytics, machine learning, 小売",
+                "solution_areas": ["data_ai", "business_applications"],
+                "industries": ["retail", "finance"],
+                "company_sizes": ["small", "medium"],
+                "languages": ["ja"],
+                "locations": [("Nagoya office", "Nagoya", [("Yui Suzuki", "suzuki@fuji-data.example", "ja")])],
+            },
+            {
+                "region": "SG",
+                "headline": "Data and AI across South-East Asia",
+                "keywords": "analytics, AI, data",
+                "solution_areas": ["data_ai"],
+                "industries": ["finance", "retail"],
+                "company_sizes": ["medium", "large"],
+                "languages": ["en"],
+                "locations": [("Singapore", "Singapore", [("Wei Lim", "lim@fuji-data.example", "en")])],
+            },
+        ],
+    },
+    {
+        "name": "Northwind Consulting",
+        "users": [("northwind", "admin", "en")],
+        "profiles": [
+            {
+                "region": "US",
+                "headline": "Security and modern work for healthcare and public sector",
+                "keywords": "security, zero trust, teams, compliance",
+                "solution_areas": ["security", "modern_work"],
+                "industries": ["healthcare", "public_sector"],
+                "company_sizes": ["large", "enterprise"],
+                "languages": ["en"],
+                "locations": [("Seattle", "Seattle", [("Sam Lee", "sam@northwind.example", "en")])],
+            },
+            {
+                "region": "GB",
+                "headline": "Secure modern workplaces in the UK",
+                "keywords": "security, microsoft 365, intune",
+                "solution_areas": ["security", "modern_work"],
+                "industries": ["finance", "education"],
+                "company_sizes": ["medium", "large"],
+                "languages": ["en"],
+                "locations": [("London", "London", [("Amelia Price", "amelia@northwind.example", "en")])],
+            },
+        ],
+    },
+    {
+        "name": "Contoso Sicherheit GmbH",
+        "users": [("contoso", "admin", "en")],
+        "profiles": [
+            {
+                "region": "DE",
+                "headline": "Security operations for manufacturers",
+                "keywords": "sentinel, defender, SOC",
+                "solution_areas": ["security"],
+                "industries": ["manufacturing"],
+                "company_sizes": ["large", "enterprise"],
+                "languages": ["en"],
+                "locations": [("Munich", "Munich", [("Lena Vogel", "vogel@contoso.example", "en")])],
+            }
+        ],
+    },
+]
+
+# (customer, company, language, need, solution area, industry, size, hours ago, what happened next)
+SAKURA_REFERRALS = [
+    (
+        "Hanako Yamada",
+        "Yamada Seisakusho",
+        "ja",
+        "生産管理システムをクラウドに移行したい。",
+        "cloud_infrastructure",
+        "manufacturing",
+        "medium",
+        2,
+        [],
+    ),
+    ("Kenji Ito", "Ito Foods", "ja", "店舗データを分析して需要予測をしたい。", "data_ai", "retail", "large", 20, []),
+    (
+        "Emily Clark",
+        "Clark Robotics",
+        "en",
+        "Move our robot telemetry to a managed data platform.",
+        "data_ai",
+        "manufacturing",
+        "medium",
+        60,
+        [],
+    ),
+    (
+        "Taro Kobayashi",
+        "Kobayashi Parts",
+        "ja",
+        "オンプレミスの SQL Server を Azure に移行したい。",
+        "cloud_infrastructure",
+        "manufacturing",
+        "large",
+        30,
+        ["interested"],
+    ),
+    (
+        "Mai Nakamura",
+        "Nakamura Retail",
+        "ja",
+        "POS データを統合したい。",
+        "data_ai",
+        "retail",
+        "medium",
+        150,
+        ["interested"],
+    ),
+    (
+        "John Smith",
+        "Smith Logistics",
+        "en",
+        "Hybrid cloud for our warehouses.",
+        "cloud_infrastructure",
+        "manufacturing",
+        "enterprise",
+        200,
+        ["interested", "accept"],
+    ),
+    (
+        "Yuki Watanabe",
+        "Watanabe Steel",
+        "ja",
+        "工場の IoT データ基盤を構築したい。",
+        "data_ai",
+        "manufacturing",
+        "large",
+        600,
+        ["interested", "accept", "won"],
+    ),
+    (
+        "Sara Jones",
+        "Jones Apparel",
+        "en",
+        "Cloud ERP hosting.",
+        "cloud_infrastructure",
+        "retail",
+        "medium",
+        700,
+        ["interested", "accept", "lost"],
+    ),
+    (
+        "Daiki Kato",
+        "Kato Shoten",
+        "ja",
+        "ホームページの改修",
+        "app_development",
+        "retail",
+        "small",
+        90,
+        ["not_interested"],
+    ),
+    ("Rina Yoshida", "Yoshida Chemicals", "ja", "データ分析の相談", "data_ai", "manufacturing", "medium", 100, []),
+    (
+        "Paul Martin",
+        "Martin Tools",
+        "en",
+        "Disaster recovery to Azure.",
+        "cloud_infrastructure",
+        "manufacturing",
+        "medium",
+        300,
+        ["interested", "decline"],
+    ),
+    (
+        "Akira Mori",
+        "Mori Textiles",
+        "ja",
+        "基幹システムの移行",
+        "cloud_infrastructure",
+        "manufacturing",
+        "large",
+        400,
+        ["interested_long_ago"],
+    ),
+    (
+        "Olivia Brown",
+        "Brown Market",
+        "en",
+        "Analytics for our stores.",
+        "data_ai",
+        "retail",
+        "medium",
+        50,
+        ["disconnect"],
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo partners, profiles, users, an operator and referrals in every state (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        now = timezone.now()
+        operator = self._operator()
+        sakura_location = None
+        for spec in PARTNERS:
+            partner, _ = PartnerCompany.objects.get_or_create(name=spec["name"])
+            for username, role, language in spec["users"]:
+                user, created = User.objects.get_or_create(
+                    username=username,
+                    defaults={
+                        "partner": partner,
+                        "role": role,
+                        "language": language,
+                        "email": f"{username}@demo.example",
+                        "time_zone": "Asia/Tokyo" if language == "ja" else "UTC",
+                    },
+                )
+                if created:
+                    user.set_password(DEMO_PASSWORD)
+                    user.save()
+            for profile_spec in spec["profiles"]:
+                location = self._profile(partner, profile_spec)
+                if spec["name"].startswith("Sakura") and sakura_location is None:
+                    sakura_location = location
+        sakura = User.objects.get(username="sakura")
+        for row in SAKURA_REFERRALS:
+            self._referral(sakura_location, sakura, operator, now, *row)
+        # What beat would have done by now: archive the ones nobody answered in time.
+        failed = actions.fail_overdue(now)
+        expired = actions.expire_overdue(now)
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        if failed or expired:
+            self.stdout.write(f"Archived {len(failed)} failed and {len(expired)} expired demo referrals.")
+        self.stdout.write(f"Sign in at /accounts/login/ as a partner user (password for all: {DEMO_PASSWORD}):")
+        for spec in PARTNERS:
+            for username, role, language in spec["users"]:
+                self.stdout.write(f"  {username:<11} {spec['name']} ({role}, {language})")
+        self.stdout.write(f"Operator staff, Django admin at /admin/: {OPERATOR[0]} / {OPERATOR[1]}")
+
+    def _operator(self) -> User:
+        user, created = User.objects.get_or_create(
+            username=OPERATOR[0],
+            defaults={"is_staff": True, "is_superuser": True, "email": "operator@demo.example", "language": "en"},
+        )
+        if created:
+            user.set_password(OPERATOR[1])
+            user.save()
+        return user
+
+    def _profile(self, partner: PartnerCompany, spec: dict) -> Location:
+        fields = {
+            key: spec[key]
+            for key in ("headline", "keywords", "solution_areas", "industries", "company_sizes", "languages")
+        }
+        profile, _ = BusinessProfile.objects.get_or_create(partner=partner, region=spec["region"], defaults=fields)
+        first = None
+        for name, city, contacts in spec["locations"]:
+            location, _ = Location.objects.get_or_create(profile=profile, name=name, defaults={"city": city})
+            for contact_name, email, language in contacts:
+                Contact.objects.get_or_create(
+                    location=location,
+                    email=email,
+                    defaults={"name": contact_name, "language": language, "phone": "+81 3-0000-0000"},
+                )
+            first = first or location
+        if not profile.is_active:
+            profile.is_active = True
+            profile.save(update_fields=["is_active"])
+        return first
+
+    def _referral(
+        self, location, user, operator, now, name, company, language, need, area, industry, size, hours, steps
+    ):
+        email = f"{name.lower().replace(' ', '.')}@customer.example"
+        if Customer.objects.filter(email=email).exists():
+            return
+        received = now - timedelta(hours=hours)
+        rfi = actions.submit_rfi(
+            actions.CustomerDetails(
+                contact_name=name, company_name=company, email=email, phone="+81 90-1234-5678", language=language
+            ),
+            [location],
+            now=received,
+            need=need,
+            solution_area=area,
+            industry=industry,
+            company_size=size,
+            region="JP",
+            budget_range="medium",
+            timeline="quarter",
+            consent_to_share=True,
+        )
+        referral = rfi.referrals.get()
+        at = received
+        for step in steps:
+            at += timedelta(hours=3)
+            if step == "interested":
+                referral = actions.mark_interested(referral, by=user, now=at)
+            elif step == "interested_long_ago":
+                referral = actions.mark_interested(referral, by=user, now=received + timedelta(hours=1))
+            elif step == "not_interested":
+                referral = actions.mark_not_interested(referral, by=user, now=at)
+            elif step == "accept":
+                referral = actions.accept(
+                    referral,
+                    by=user,
+                    deal_value=Decimal("4800000"),
+                    currency="JPY",
+                    close_date=timezone.localdate(now) + timedelta(days=45),
+                    now=at,
+                )
+            elif step == "won":
+                referral = actions.mark_won(referral, by=user, final_value=Decimal("5200000"), now=at)
+            elif step == "lost":
+                referral = actions.mark_lost(referral, by=user, reason="competitor", now=at)
+            elif step == "decline":
+                referral = actions.decline(
+                    referral, by=user, reason="no_capacity", note="Fully booked this quarter.", now=at
+                )
+            elif step == "disconnect":
+                referral = actions.disconnect(referral, by=operator, note="Customer asked to stop.", now=at)
