@@ -100,6 +100,8 @@ class LocationFormSet(nested_admin.NestedInlineFormSet):
             if not (form.instance.pk or form.has_changed()):
                 continue
             for contacts in getattr(form, "nested_formsets", []):
+                if not contacts.is_valid():
+                    return  # the contacts' own errors say what to fix first
                 for contact in contacts.forms:
                     if contacts._should_delete_form(contact):
                         continue

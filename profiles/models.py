@@ -67,7 +67,9 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        if self.partner_id is None and not self.is_staff and not self.is_superuser:
+        # ``self.partner``, not ``partner_id``: a user added inline with a new company has the
+        # (unsaved) company but no id yet.
+        if self.partner is None and not self.is_staff and not self.is_superuser:
             raise ValidationError({"partner": _("A user who is not operator staff must belong to a partner company.")})
 
     @property

@@ -52,38 +52,33 @@ class ReferralLifecycleForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = (
-            [
-                (transition.name, LIFECYCLE_ACTIONS[transition.name])
-                for transition in self.instance.get_available_user_state_transitions(user)
-                if transition.name in LIFECYCLE_ACTIONS
-            ]
-            if user is not None
-            else []
-        )
+        allowed = [(name, LIFECYCLE_ACTIONS[name]) for name in self.instance.actions_for(user)] if user else []
         self.fields["lifecycle_action"].choices = [("", _("— keep the current stage —")), *allowed]
 
     def clean(self):
         data = super().clean()
         action = data.get("lifecycle_action")
-        try:
-            if action == "accept":
-                actions.clean_amount(data.get("deal_value"), "deal_value")
-                actions.clean_currency(data.get("currency") or "")
-                actions.clean_close_date(data.get("close_date"), timezone.now())
-            elif action == "decline":
-                actions.clean_reason(data.get("decline_reason") or "", DeclineReason)
-            elif action == "mark_lost":
-                actions.clean_reason(data.get("lost_reason") or "", LostReason)
-            elif action == "mark_won":
-                actions.clean_amount(data.get("final_value"), "final_value")
-        except ValidationError as error:
-            renamed = {
-                {"reason": "decline_reason" if action == "decline" else "lost_reason"}.get(field, field): errors
-                for field, errors in error.message_dict.items()
-            }
-            raise ValidationError(renamed) from error
+        checks = {
+            "accept": [
+                lambda: actions.clean_amount(data.get("deal_value"), "deal_value"),
+                lambda: actions.clean_currency(data.get("currency") or ""),
+                lambda: actions.clean_close_date(data.get("close_date"), timezone.now()),
+            ],
+            "decline": [lambda: actions.clean_reason(data.get("decline_reason") or "", DeclineReason)],
+            "mark_lost": [lambda: actions.clean_reason(data.get("lost_reason") or "", LostReason)],
+            "mark_won": [lambda: actions.clean_amount(data.get("final_value"), "final_value")],
+        }
+        reason_field = "decline_reason" if action == "decline" else "lost_reason"
+        for check in checks.get(action, []):
+            try:
+                check()
+            except ValidationError as error:  # every problem at once, each on its own field
+                for field, errors in error.message_dict.items():
+                    self.add_error(reason_field if field == "reason" else field, errors)
         return data
+
+    def _post_clean(self) -> None:
+        pass  # this form writes no field of the referral; the actions do
 
 
 class ReferralEventInline(admin.TabularInline):
@@ -250,9 +245,6 @@ class ReferralAdmin(admin.ModelAdmin):
         else:
             obj.refresh_from_db()
 
-    def save_related(self, request, form, formsets, change) -> None:
-        pass  # the history is written by the actions, never edited here
-
     @admin.action(description=_("Disconnect the selected active referrals"))
     def disconnect_selected(self, request: HttpRequest, queryset) -> None:
         done = 0
@@ -390,9 +382,6 @@ class RFIAdmin(admin.ModelAdmin):
             **{field: data[field] for field in OperatorRFIForm.Meta.fields},
         )
         obj.pk, obj.customer, obj.created_at = rfi.pk, rfi.customer, rfi.created_at
-
-    def save_related(self, request, form, formsets, change) -> None:
-        pass
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

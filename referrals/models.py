@@ -287,6 +287,16 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         Interested; a referral that never got there never shows them, whatever its state."""
         return self.evaluating_at is not None
 
+    def actions_for(self, user: User) -> list[str]:
+        """The transitions ``user`` may start now, to offer as buttons. Conditions are left out:
+        Accept's estimate is what the user is about to type. The system's own transitions (fail,
+        expire) carry no permission and are never offered."""
+        return [
+            transition.name
+            for transition in self.get_all_state_transitions()
+            if transition.source == self.state and transition.permission and transition.has_perm(self, user)
+        ]
+
     # --- Transitions: each changes only this row; ``referrals.actions`` is the way in. ---
     @transition(state, source=State.NEW, target=State.EVALUATING, permission=_may_act_for_partner)
     def mark_interested(self, now: datetime) -> None:
