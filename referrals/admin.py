@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import has_transition_perm
 
@@ -27,6 +28,10 @@ LIFECYCLE_ACTIONS = {
     "mark_lost": _("Lost"),
     "disconnect": _("Disconnect"),
 }
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 class ReferralLifecycleForm(forms.ModelForm):
@@ -137,6 +142,8 @@ class ReferralAdmin(admin.ModelAdmin):
         "final_value",
         "decline_reason",
         "lost_reason",
+        "estimate",
+        "outcome",
         "outcome_note",
     )
     fieldsets = (
@@ -163,6 +170,8 @@ class ReferralAdmin(admin.ModelAdmin):
                     "evaluating_at",
                     "accepted_at",
                     "closed_at",
+                    "estimate",
+                    "outcome",
                     "outcome_note",
                 )
             },
@@ -203,8 +212,28 @@ class ReferralAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("deadline"))
-    def deadline(self, referral: Referral):
-        return referral.deadline or "—"
+    def deadline(self, referral: Referral) -> str:
+        if referral.fails_at:
+            return _("Fails at %(when)s without a response") % {"when": _when(referral.fails_at)}
+        if referral.expires_at:
+            return _("Expires at %(when)s without accept or decline") % {"when": _when(referral.expires_at)}
+        return "—"
+
+    @admin.display(description=_("estimate"))
+    def estimate(self, referral: Referral) -> str:
+        if referral.deal_value is None:
+            return "—"
+        return _("%(value)s %(currency)s, closing by %(date)s") % {
+            "value": number_format(referral.deal_value, 2, force_grouping=True),
+            "currency": referral.currency,
+            "date": date_format(referral.close_date, "DATE_FORMAT"),
+        }
+
+    @admin.display(description=_("outcome"))
+    def outcome(self, referral: Referral) -> str:
+        if referral.final_value is not None:
+            return f"{number_format(referral.final_value, 2, force_grouping=True)} {referral.currency}"
+        return referral.get_decline_reason_display() or referral.get_lost_reason_display() or "—"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # referrals are made by sending an RFI (see the RFI page)
