@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ProfilesConfig(AppConfig):
     name = "profiles"
     verbose_name = _("Partners and profiles")
+
+    def ready(self) -> None:
+        from referrals_portal.lib import sessions  # noqa: F401 - connects the sign-in receiver

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "nested_admin",
+    "axes",
+    "csp",
     "profiles",
     "referrals",
     "outbox",
@@ -69,6 +71,10 @@ MIDDLEWARE = [
     "referrals_portal.lib.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "referrals_portal.lib.sessions.SessionLifetimeMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its refusal page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "referrals_portal.urls"
@@ -121,6 +127,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # --- Auth -----------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # Counts failed sign-ins per username and refuses more than AXES_FAILURE_LIMIT an hour.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes refuses the attempt that reaches its limit: allow LOGIN_FAILURE_LIMIT failures
+# with the ordinary answer, and refuse the one after.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=100) + 1
+AXES_COOLOFF_TIME = timedelta(hours=1)
+# Per username, whatever the address: an attacker spreading guesses over many addresses is
+# still stopped, and an unknown username is counted exactly like a known one.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# axes.W006 asks for per-address counting too; the rule here is per account (a shared office
+# address must not lock out its colleagues), so the warning is answered, not ignored.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+# Sessions end after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS after sign-in
+# whatever happens (referrals_portal.lib.sessions).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=120) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_MAX_AGE = timedelta(hours=env.int("SESSION_MAX_HOURS", default=12))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -223,6 +252,21 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: what the pages run is the app's own static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -231,5 +275,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
