@@ -43,7 +43,7 @@ def test_a_lockout_speaks_the_users_language(client, owner):
     for _ in range(101):
         response = client.post(reverse("login"), {"username": "owner", **WRONG}, HTTP_ACCEPT_LANGUAGE="ja")
     assert response.status_code == 429
-    assert "サインイン" in response.content.decode()
+    assert "サインインの失敗が多すぎます" in response.content.decode()
 
 
 def test_sign_in_gives_a_new_session_key_and_sign_out_ends_it_on_the_server(client, owner):
