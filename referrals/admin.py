@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +15,7 @@ from django_fsm import has_transition_perm
 from profiles.choices import Currency, Language
 from profiles.models import Location
 
-from . import actions
+from . import actions, privacy
 from .models import RFI, Customer, DeclineReason, LostReason, Referral, ReferralEvent, Source, State
 
 # Admin label of each lifecycle action, in DOMAIN.md's words.
@@ -418,9 +418,28 @@ class RFIAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("contact_name", "company_name", "email", "language", "created_at")
+    list_display = ("contact_name", "company_name", "email", "language", "created_at", "erased_at")
+    list_filter = ("language", ("erased_at", admin.EmptyFieldListFilter))
     search_fields = ("contact_name", "company_name", "email")
-    readonly_fields = ("created_at",)
+    readonly_fields = ("created_at", "erased_at")
+    actions = ["export_personal_data", "erase_personal_data"]
+
+    @admin.action(description=_("Export personal data (JSON)"))
+    def export_personal_data(self, request: HttpRequest, queryset):
+        data = [privacy.export_customer_data(customer) for customer in queryset.order_by("pk")]
+        response = JsonResponse(data, safe=False, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = 'attachment; filename="customer-data.json"'
+        return response
+
+    @admin.action(description=_("Erase personal data (keeps the referrals)"))
+    def erase_personal_data(self, request: HttpRequest, queryset) -> None:
+        now = timezone.now()
+        erased = [privacy.erase_customer(customer, now=now) for customer in queryset.filter(erased_at__isnull=True)]
+        self.message_user(
+            request,
+            _("Erased the personal data of %(count)d customers.") % {"count": len(erased)},
+            messages.SUCCESS,
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

@@ -87,6 +87,12 @@ class Customer(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.JAPANESE)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    erased_at = models.DateTimeField(
+        _("personal data erased at"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the customer's personal data was erased on request; their referrals stay."),
+    )
 
     class Meta:
         verbose_name = _("customer")
