@@ -77,7 +77,7 @@ def url_names(patterns=None, namespace=None):
             full = f"{namespace}:{inner}" if namespace and inner else inner or namespace
             yield from url_names(pattern.url_patterns, full)
         elif isinstance(pattern, URLPattern) and pattern.name:
-            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), list(pattern.pattern.converters)
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), list(pattern.pattern.regex.groupindex)
 
 
 @pytest.fixture
@@ -113,6 +113,8 @@ def build(name: str, params: list[str], world) -> str | None:
         if param == "object_id":
             target = admin_object(name)
             kwargs[param] = target.pk if target else 999999
+        elif param == "id":  # the admin's set-password page of a user
+            kwargs[param] = world["users"]["partner_a"].pk
         elif param == "content_type_id":
             return None  # view_on_site: admin's redirect helper, covered by its own name
         elif param == "app_label":
