@@ -1,0 +1,124 @@
+"""What a partner (and the operator) learn from referrals: response speed, the funnel,
+outcomes, values by currency, reasons, and the trend by month.
+
+Each figure is computed with a fixed number of queries whatever the number of referrals:
+aggregates in the database, and the response-time percentiles from one list of durations.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from .models import DeclineReason, LostReason, Referral, State
+
+
+@dataclass
+class Insights:
+    received: int = 0
+    answered: int = 0
+    answered_within_24h: int = 0
+    median_response: timedelta | None = None
+    p90_response: timedelta | None = None
+    reached_evaluating: int = 0
+    reached_negotiating: int = 0
+    won: int = 0
+    lost: int = 0
+    by_state: dict[str, int] = field(default_factory=dict)
+    pipeline_by_currency: dict[str, Decimal] = field(default_factory=dict)
+    won_by_currency: dict[str, Decimal] = field(default_factory=dict)
+    decline_reasons: dict[str, int] = field(default_factory=dict)
+    lost_reasons: dict[str, int] = field(default_factory=dict)
+    months: list[dict] = field(default_factory=list)
+
+    @property
+    def share_within_24h(self) -> float | None:
+        """Of all referrals received, the share answered within the recommended 24 hours."""
+        return self.answered_within_24h / self.received if self.received else None
+
+    @property
+    def win_rate(self) -> float | None:
+        """Won out of the deals that reached an outcome (won or lost)."""
+        closed = self.won + self.lost
+        return self.won / closed if closed else None
+
+    @property
+    def let_lapse(self) -> int:
+        return self.by_state.get(State.FAILED, 0) + self.by_state.get(State.EXPIRED, 0)
+
+
+def percentile(sorted_values: list[timedelta], fraction: float) -> timedelta:
+    """Linear interpolation between the closest ranks (as PostgreSQL's percentile_cont)."""
+    position = (len(sorted_values) - 1) * fraction
+    lower = int(position)
+    upper = min(lower + 1, len(sorted_values) - 1)
+    return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * (position - lower)
+
+
+def compute(referrals: QuerySet[Referral]) -> Insights:
+    """Figures over ``referrals`` (already filtered to a partner, a period, a location, a source)."""
+    recommended = settings.REFERRAL_RESPONSE_RECOMMENDED
+    response_time = ExpressionWrapper(F("first_response_at") - F("received_at"), output_field=DurationField())
+    totals = referrals.aggregate(
+        received=Count("pk"),
+        answered=Count("pk", filter=Q(first_response_at__isnull=False)),
+        reached_evaluating=Count("pk", filter=Q(evaluating_at__isnull=False)),
+        reached_negotiating=Count("pk", filter=Q(accepted_at__isnull=False)),
+    )
+    insights = Insights(**totals)
+    durations = sorted(
+        referrals.filter(first_response_at__isnull=False)
+        .annotate(response=response_time)
+        .values_list("response", flat=True)
+    )
+    insights.answered_within_24h = sum(1 for duration in durations if duration <= recommended)
+    if durations:
+        insights.median_response = statistics.median(durations)
+        insights.p90_response = percentile(durations, 0.9)
+
+    insights.by_state = dict(referrals.order_by().values_list("state").annotate(n=Count("pk")))
+    insights.won = insights.by_state.get(State.WON, 0)
+    insights.lost = insights.by_state.get(State.LOST, 0)
+    insights.pipeline_by_currency = dict(
+        referrals.filter(state=State.NEGOTIATING)
+        .order_by()
+        .values_list("currency")
+        .annotate(total=Sum("deal_value"))
+        .order_by("currency")
+    )
+    insights.won_by_currency = dict(
+        referrals.filter(state=State.WON)
+        .order_by()
+        .values_list("currency")
+        .annotate(total=Sum("final_value"))
+        .order_by("currency")
+    )
+    insights.decline_reasons = _reasons(referrals.filter(state=State.DECLINED), "decline_reason", DeclineReason)
+    insights.lost_reasons = _reasons(referrals.filter(state=State.LOST), "lost_reason", LostReason)
+    insights.months = list(
+        referrals.annotate(month=TruncMonth("received_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values("month")
+        .annotate(
+            received=Count("pk"),
+            answered_within_24h=Count(
+                "pk", filter=Q(first_response_at__isnull=False, first_response_at__lte=F("received_at") + recommended)
+            ),
+            won=Count("pk", filter=Q(state=State.WON)),
+            lapsed=Count("pk", filter=Q(state__in=[State.FAILED, State.EXPIRED])),
+        )
+        .order_by("month")
+    )
+    return insights
+
+
+def _reasons(referrals: QuerySet[Referral], field_name: str, choices) -> dict[str, int]:
+    counts = dict(referrals.order_by().values_list(field_name).annotate(n=Count("pk")))
+    return {code: counts[code] for code in choices.values if counts.get(code)}
