@@ -17,6 +17,7 @@ from profiles.models import Location
 
 from . import actions, privacy
 from .models import RFI, Customer, DeclineReason, LostReason, Referral, ReferralEvent, Source, State
+from .report import report_view
 
 # Admin label of each lifecycle action, in DOMAIN.md's words.
 LIFECYCLE_ACTIONS = {
@@ -178,6 +179,12 @@ class ReferralAdmin(admin.ModelAdmin):
         ),
     )
     actions = ["disconnect_selected"]
+
+    def get_urls(self):
+        from django.urls import path
+
+        report = path("report/", self.admin_site.admin_view(report_view), name="referrals_referral_report")
+        return [report, *super().get_urls()]
 
     def get_readonly_fields(self, request, obj=None):
         # The lifecycle inputs stay editable; the referral's own values are shown read-only

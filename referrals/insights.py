@@ -122,3 +122,85 @@ def compute(referrals: QuerySet[Referral]) -> Insights:
 def _reasons(referrals: QuerySet[Referral], field_name: str, choices) -> dict[str, int]:
     counts = dict(referrals.order_by().values_list(field_name).annotate(n=Count("pk")))
     return {code: counts[code] for code in choices.values if counts.get(code)}
+
+
+@dataclass
+class PartnerRow:
+    partner_id: int
+    partner: str
+    received: int
+    answered_within_24h: int
+    median_response: timedelta | None
+    won: int
+    lost: int
+    failed: int
+    expired: int
+    won_by_currency: dict[str, Decimal]
+
+    @property
+    def share_within_24h(self) -> float | None:
+        return self.answered_within_24h / self.received if self.received else None
+
+    @property
+    def win_rate(self) -> float | None:
+        return self.won / (self.won + self.lost) if self.won + self.lost else None
+
+    @property
+    def lapsed(self) -> int:
+        return self.failed + self.expired
+
+    @property
+    def lapse_rate(self) -> float | None:
+        """Referrals the partner let fail or expire, out of all it received."""
+        return self.lapsed / self.received if self.received else None
+
+
+def by_partner(referrals: QuerySet[Referral]) -> list[PartnerRow]:
+    """The operator's view: one row per partner, in three queries whatever the numbers."""
+    recommended = settings.REFERRAL_RESPONSE_RECOMMENDED
+    counts = (
+        referrals.order_by()
+        .values("partner_id", "partner__name")
+        .annotate(
+            received=Count("pk"),
+            answered_within_24h=Count(
+                "pk", filter=Q(first_response_at__isnull=False, first_response_at__lte=F("received_at") + recommended)
+            ),
+            won=Count("pk", filter=Q(state=State.WON)),
+            lost=Count("pk", filter=Q(state=State.LOST)),
+            failed=Count("pk", filter=Q(state=State.FAILED)),
+            expired=Count("pk", filter=Q(state=State.EXPIRED)),
+        )
+    )
+    durations: dict[int, list[timedelta]] = {}
+    response_time = ExpressionWrapper(F("first_response_at") - F("received_at"), output_field=DurationField())
+    for partner_id, duration in (
+        referrals.filter(first_response_at__isnull=False)
+        .annotate(response=response_time)
+        .values_list("partner_id", "response")
+    ):
+        durations.setdefault(partner_id, []).append(duration)
+    won_values: dict[int, dict[str, Decimal]] = {}
+    for partner_id, currency, total in (
+        referrals.filter(state=State.WON)
+        .order_by()
+        .values_list("partner_id", "currency")
+        .annotate(total=Sum("final_value"))
+        .order_by("partner_id", "currency")
+    ):
+        won_values.setdefault(partner_id, {})[currency] = total
+    return [
+        PartnerRow(
+            partner_id=row["partner_id"],
+            partner=row["partner__name"],
+            received=row["received"],
+            answered_within_24h=row["answered_within_24h"],
+            median_response=statistics.median(durations[row["partner_id"]]) if row["partner_id"] in durations else None,
+            won=row["won"],
+            lost=row["lost"],
+            failed=row["failed"],
+            expired=row["expired"],
+            won_by_currency=won_values.get(row["partner_id"], {}),
+        )
+        for row in counts
+    ]

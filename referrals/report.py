@@ -1,0 +1,134 @@
+"""The operator's referral report across partners (Django admin), with a CSV export."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from profiles.choices import Region
+
+from .insights import PartnerRow, by_partner
+from .models import Referral, Source
+
+# column key → (label, sort key)
+COLUMNS = {
+    "partner": (_("Partner"), lambda row: row.partner.lower()),
+    "received": (_("Received"), lambda row: row.received),
+    "share_within_24h": (_("Answered within 24 hours"), lambda row: row.share_within_24h or 0),
+    "median_response": (_("Median response"), lambda row: row.median_response or timedelta.max),
+    "win_rate": (_("Win rate"), lambda row: row.win_rate or 0),
+    "lapsed": (_("Failed or expired"), lambda row: row.lapsed),
+    "lapse_rate": (_("Share failed or expired"), lambda row: row.lapse_rate or 0),
+}
+
+
+class ReportFilters(forms.Form):
+    since = forms.DateField(label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    source = forms.ChoiceField(label=_("source"), choices=[("", _("All")), *Source.choices], required=False)
+    region = forms.ChoiceField(label=_("region"), choices=[("", _("All")), *Region.choices], required=False)
+
+    def referrals(self):
+        referrals = Referral.objects.all()
+        if not self.is_valid():
+            return referrals
+        data = self.cleaned_data
+        zone = timezone.get_current_timezone()
+        if data["since"]:
+            referrals = referrals.filter(received_at__gte=datetime.combine(data["since"], time.min, zone))
+        if data["until"]:
+            referrals = referrals.filter(received_at__lte=datetime.combine(data["until"], time.max, zone))
+        if data["source"]:
+            referrals = referrals.filter(source=data["source"])
+        if data["region"]:
+            referrals = referrals.filter(rfi__region=data["region"])
+        return referrals
+
+
+def sorted_rows(rows: list[PartnerRow], order: str) -> list[PartnerRow]:
+    key = order.lstrip("-")
+    if key not in COLUMNS:
+        key, order = "lapse_rate", "-lapse_rate"  # who lets referrals fail or expire most, first
+    return sorted(rows, key=COLUMNS[key][1], reverse=order.startswith("-"))
+
+
+class Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: list[PartnerRow]) -> Iterator[str]:
+    writer = csv.writer(Echo())
+    yield writer.writerow(
+        [
+            "partner",
+            "received",
+            "answered_within_24h",
+            "share_within_24h",
+            "median_response_hours",
+            "won",
+            "lost",
+            "win_rate",
+            "failed",
+            "expired",
+            "won_value",
+        ]
+    )
+    for row in rows:
+        yield writer.writerow(
+            [
+                row.partner,
+                row.received,
+                row.answered_within_24h,
+                "" if row.share_within_24h is None else f"{row.share_within_24h:.3f}",
+                "" if row.median_response is None else f"{row.median_response.total_seconds() / 3600:.1f}",
+                row.won,
+                row.lost,
+                "" if row.win_rate is None else f"{row.win_rate:.3f}",
+                row.failed,
+                row.expired,
+                "; ".join(f"{value} {currency}" for currency, value in row.won_by_currency.items()),
+            ]
+        )
+
+
+def report_view(request: HttpRequest) -> HttpResponse:
+    filters = ReportFilters(request.GET or None)
+    order = request.GET.get("o", "-lapse_rate")
+    rows = sorted_rows(by_partner(filters.referrals()), order)
+    if request.GET.get("format") == "csv":
+        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="referral-report.csv"'
+        return response
+    query = request.GET.copy()
+    query.pop("o", None)
+    query.pop("format", None)
+    columns = [
+        {
+            "key": key,
+            "label": label,
+            "order": f"-{key}" if order != f"-{key}" else key,
+            "active": order.lstrip("-") == key,
+        }
+        for key, (label, _key) in COLUMNS.items()
+    ]
+    return TemplateResponse(
+        request,
+        "admin/referrals/report.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Referral report by partner"),
+            "filters": filters,
+            "rows": rows,
+            "columns": columns,
+            "query": query.urlencode(),
+        },
+    )
