@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from referrals import customer_views
+from referrals import customer_views, insight_views
 from referrals import views as referral_views
 
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("referrals/", include("referrals.urls")),
     path("partners/", include("profiles.urls")),
+    path("insights/", insight_views.partner_insights, name="insights"),
     path("requests/<str:token>/", customer_views.rfi_status, name="rfi_status"),
     path("admin/", admin.site.urls),
 ]

@@ -46,6 +46,7 @@ PAGES = {
     "referrals:list": signed_in(),
     "referrals:detail": partner_only(),
     "partners:search": everyone(OK),
+    "insights": {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": NOT_FOUND},  # each their own
     "rfi_status": everyone(OK),  # the token is the key; a wrong token is a 404 (below)
 }
 

@@ -1,0 +1,94 @@
+"""The partner's insights page: its own referrals only, like every partner page."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from profiles.models import Location
+
+from . import insights
+from .charts import Bar, BarChart
+from .models import DeclineReason, LostReason, Referral, Source
+
+
+class InsightFilters(forms.Form):
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none(), required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=[("", _("All sources")), *Source.choices], required=False)
+
+    def __init__(self, *args, partner_id: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = Location.objects.filter(profile__partner_id=partner_id).order_by("name")
+        self.fields["location"].empty_label = _("All locations")
+        self.fields["location"].label_from_instance = lambda location: f"{location.name} ({location.city})"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError(_("The start of the period must come before its end."))
+        return data
+
+    def apply(self, referrals):
+        if not self.is_valid():
+            return referrals
+        zone = timezone.get_current_timezone()
+        data = self.cleaned_data
+        if data["since"]:
+            referrals = referrals.filter(received_at__gte=datetime.combine(data["since"], time.min, zone))
+        if data["until"]:
+            referrals = referrals.filter(received_at__lte=datetime.combine(data["until"], time.max, zone))
+        if data["location"]:
+            referrals = referrals.filter(location=data["location"])
+        if data["source"]:
+            referrals = referrals.filter(source=data["source"])
+        return referrals
+
+
+def hours(duration: timedelta | None) -> str:
+    return "—" if duration is None else f"{duration.total_seconds() / 3600:.1f}"
+
+
+@login_required
+def partner_insights(request: HttpRequest) -> HttpResponse:
+    if not request.user.partner_id:
+        raise Http404
+    filters = InsightFilters(request.GET or None, partner_id=request.user.partner_id)
+    figures = insights.compute(filters.apply(Referral.objects.for_user(request.user)))
+    funnel = BarChart(
+        _("From new to won"),
+        [
+            Bar(str(_("Received")), figures.received, str(figures.received)),
+            Bar(str(_("Evaluating")), figures.reached_evaluating, str(figures.reached_evaluating)),
+            Bar(str(_("Negotiating")), figures.reached_negotiating, str(figures.reached_negotiating)),
+            Bar(str(_("Won")), figures.won, str(figures.won)),
+        ],
+    )
+    months = BarChart(
+        _("Referrals received by month"),
+        [Bar(row["month"].strftime("%Y-%m"), row["received"], str(row["received"])) for row in figures.months],
+    )
+    reasons = [
+        (str(_("Declined")), [(DeclineReason(code).label, n) for code, n in figures.decline_reasons.items()]),
+        (str(_("Lost")), [(LostReason(code).label, n) for code, n in figures.lost_reasons.items()]),
+    ]
+    return render(
+        request,
+        "insights/partner.html",
+        {
+            "filters": filters,
+            "figures": figures,
+            "median_hours": hours(figures.median_response),
+            "p90_hours": hours(figures.p90_response),
+            "funnel": funnel,
+            "months": months,
+            "reasons": reasons,
+        },
+    )
