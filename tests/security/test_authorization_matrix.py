@@ -53,6 +53,8 @@ PAGES = {
 # What the admin answers staff with, where it is not 200.
 ADMIN_STAFF_EXCEPTIONS = {
     "admin:login": REDIRECT,  # already signed in
+    "admin:outbox_outboundemail_delete": FORBIDDEN,
+    "admin:outbox_outboundemail_add": FORBIDDEN,
     # Failure logs are off (AXES_ENABLE_ACCESS_FAILURE_LOG): the admin says there is no such row.
     "admin:axes_accessfailurelog_change": REDIRECT,
     "admin:axes_accessfailurelog_delete": REDIRECT,
