@@ -131,6 +131,7 @@ def clean_amount(value: Decimal | None, field: str) -> Decimal:
     """A deal value a person can mean: present, positive, below a trillion, in cents."""
     if value is None:
         raise ValidationError({field: _("Enter the amount.")})
+    value = Decimal(value)
     if value <= 0:
         raise ValidationError({field: _("Enter an amount greater than zero.")})
     if value >= Decimal("1e12"):

@@ -5,5 +5,7 @@ from . import views
 app_name = "referrals"
 urlpatterns = [
     path("", views.referral_list, name="list"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("<int:pk>/", views.referral_detail, name="detail"),
+    path("<int:pk>/<str:action>/", views.act, name="act"),
 ]

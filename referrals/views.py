@@ -1,35 +1,226 @@
+"""The partner's pages. Every referral is fetched through ``get_referral_for_user``: another
+company's referral is a 404, whatever the URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from profiles.models import User
 
-from .models import Referral
+from . import forms as action_forms
+from .actions import ReferralConflict
+from .models import ARCHIVED_STATES, Referral, State
+
+TABS = {
+    "new": (gettext_lazy("New"), Q(state=State.NEW)),
+    "evaluating": (gettext_lazy("Evaluating"), Q(state=State.EVALUATING)),
+    "negotiating": (gettext_lazy("Negotiating"), Q(state=State.NEGOTIATING)),
+    "archived": (gettext_lazy("Archived"), Q(state__in=ARCHIVED_STATES)),
+}
+SORTS = {
+    "oldest": (gettext_lazy("Oldest first"), ("received_at", "pk")),
+    "newest": (gettext_lazy("Newest first"), ("-received_at", "-pk")),
+}
+SUCCESS = {
+    "mark_interested": gettext_lazy("Marked as Interested: the customer's contact details are now shown."),
+    "mark_not_interested": gettext_lazy("Marked as Not interested: the referral is archived as Skipped."),
+    "accept": gettext_lazy("Accepted: the referral is now in Negotiating."),
+    "decline": gettext_lazy("Declined: the referral is archived, and the customer is asked to choose another partner."),
+    "mark_won": gettext_lazy("Reported as Won. Congratulations!"),
+    "mark_lost": gettext_lazy("Reported as Lost: the referral is archived."),
+}
 
 
 def get_referral_for_user(user: User, pk: int) -> Referral:
     """The one way a partner page fetches a referral: another company's is a 404."""
     return get_object_or_404(
-        Referral.objects.for_user(user).select_related("rfi__customer", "location__profile", "partner"), pk=pk
+        Referral.objects.for_user(user).select_related("rfi__customer", "location", "partner"), pk=pk
     )
+
+
+def partner_required(view):
+    """Partner pages are for partner users; operator staff have the admin."""
+
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.partner_id:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.partner_id:
-        return redirect("referrals:list")
+        return redirect("referrals:dashboard")
     if request.user.is_authenticated and request.user.is_staff:
         return redirect("admin:index")
     return redirect("partners:search")
 
 
-@login_required
+@dataclass
+class Waiting:
+    """A referral waiting for the partner, with what the clock says about it."""
+
+    referral: Referral
+    waited: timedelta
+    left: timedelta
+    urgency: str  # "ok", "late" (past the 24-hour recommendation), "critical" (fails or expires soon)
+    urgency_label: str
+
+
+def _new_waiting(referral: Referral, now: datetime) -> Waiting:
+    waited = now - referral.received_at
+    left = referral.received_at + settings.REFERRAL_NEW_TIMEOUT - now
+    if left <= timedelta(hours=12):
+        return Waiting(referral, waited, left, "critical", _("Fails soon"))
+    if waited >= settings.REFERRAL_RESPONSE_RECOMMENDED:
+        return Waiting(referral, waited, left, "late", _("Past the recommended 24 hours"))
+    return Waiting(referral, waited, left, "ok", _("Within 24 hours"))
+
+
+def _evaluating_waiting(referral: Referral, now: datetime) -> Waiting:
+    waited = now - referral.evaluating_at
+    left = referral.evaluating_at + settings.REFERRAL_EVALUATING_TIMEOUT - now
+    if left <= timedelta(days=1):
+        return Waiting(referral, waited, left, "critical", _("Expires soon"))
+    return Waiting(referral, waited, left, "ok", _("On track"))
+
+
+def _counts(referrals) -> dict[str, int]:
+    return referrals.aggregate(**{key: Count("pk", filter=condition) for key, (_label, condition) in TABS.items()})
+
+
+@partner_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    mine = Referral.objects.for_user(request.user)
+    needs_response = [_new_waiting(r, now) for r in mine.awaiting_response().select_related("rfi", "location")[:20]]
+    evaluating = [
+        _evaluating_waiting(r, now)
+        for r in mine.filter(state=State.EVALUATING).select_related("rfi", "location").order_by("evaluating_at")[:20]
+    ]
+    counts = _counts(mine)
+    return render(
+        request,
+        "referrals/dashboard.html",
+        {
+            "counts": [(key, label, counts[key]) for key, (label, _condition) in TABS.items()],
+            "needs_response": needs_response,
+            "evaluating": evaluating,
+        },
+    )
+
+
+@partner_required
 def referral_list(request: HttpRequest) -> HttpResponse:
-    referrals = Referral.objects.for_user(request.user).select_related("rfi", "location").order_by("-received_at")[:50]
-    return render(request, "referrals/list.html", {"referrals": referrals})
+    mine = Referral.objects.for_user(request.user)
+    tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "new"
+    outcome = request.GET.get("outcome", "")
+    query = request.GET.get("q", "").strip()[:100]
+    sort = (
+        request.GET.get("sort") if request.GET.get("sort") in SORTS else ("oldest" if tab != "archived" else "newest")
+    )
+
+    referrals = mine.filter(TABS[tab][1])
+    if tab == "archived" and outcome in ARCHIVED_STATES:
+        referrals = referrals.filter(state=outcome)
+    if query:
+        match = Q(rfi__need__icontains=query) | Q(location__name__icontains=query) | Q(location__city__icontains=query)
+        if query.lstrip("#").isdigit():
+            match |= Q(pk=int(query.lstrip("#")))
+        referrals = referrals.filter(match)
+    page = Paginator(referrals.select_related("rfi", "location").order_by(*SORTS[sort][1]), 25).get_page(
+        request.GET.get("page")
+    )
+    counts = _counts(mine)
+    return render(
+        request,
+        "referrals/list.html",
+        {
+            "tabs": [(key, label, counts[key]) for key, (label, _condition) in TABS.items()],
+            "tab": tab,
+            "outcomes": [(state.value, state.label) for state in State if state in ARCHIVED_STATES],
+            "outcome": outcome,
+            "query": query,
+            "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
+            "sort": sort,
+            "page": page,
+        },
+    )
 
 
-@login_required
+def _detail(request: HttpRequest, referral: Referral, bound: dict | None = None, status: int = 200) -> HttpResponse:
+    now = timezone.now()
+    allowed = referral.actions_for(request.user)
+    forms = {
+        name: action_forms.FORMS[name](referral=referral, action=name) for name in allowed if name in action_forms.FORMS
+    }
+    forms.update(bound or {})
+    deadline = None
+    if referral.state == State.NEW:
+        deadline = _new_waiting(referral, now)
+    elif referral.state == State.EVALUATING:
+        deadline = _evaluating_waiting(referral, now)
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "rfi": referral.rfi,
+            # The customer's contact details leave the server only after Interested.
+            "customer": referral.rfi.customer if referral.customer_details_visible else None,
+            "events": referral.events.select_related("actor"),
+            "forms": forms,
+            "deadline": deadline,
+        },
+        status=status,
+    )
+
+
+@partner_required
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, get_referral_for_user(request.user, pk))
+
+
+@require_POST
+@partner_required
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     referral = get_referral_for_user(request.user, pk)
-    events = referral.events.select_related("actor")
-    return render(request, "referrals/detail.html", {"referral": referral, "rfi": referral.rfi, "events": events})
+    if action not in action_forms.FORMS:
+        raise Http404
+    form = action_forms.FORMS[action](request.POST, referral=referral, action=action)
+    if form.is_valid():
+        try:
+            action_forms.run(action, form, request.user)
+        except ReferralConflict as conflict:
+            messages.error(request, str(conflict))
+            return redirect("referrals:detail", pk=referral.pk)
+        except PermissionDenied as denied:
+            raise Http404 from denied
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, SUCCESS[action])
+            return redirect("referrals:detail", pk=referral.pk)
+    if form.data.get("expected_state") and form.data["expected_state"] != referral.state:
+        messages.error(request, str(ReferralConflict(referral)))
+        return redirect("referrals:detail", pk=referral.pk)
+    messages.error(request, _("Please correct the fields marked below."))
+    return _detail(request, referral, bound={action: form}, status=400)

@@ -43,11 +43,19 @@ PAGES = {
     "password_reset_confirm": everyone(OK),  # an invalid link says so
     "password_reset_complete": everyone(OK),
     "set_language": everyone(REDIRECT),
-    "referrals:list": signed_in(),
+    "referrals:list": {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": NOT_FOUND},  # each their own
+    "referrals:dashboard": {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": NOT_FOUND},
     "referrals:detail": partner_only(),
+    "referrals:act": everyone(NOT_ALLOWED),  # POST only: see POSTS
     "partners:search": everyone(OK),
     "insights": {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": NOT_FOUND},  # each their own
     "rfi_status": everyone(OK),  # the token is the key; a wrong token is a 404 (below)
+}
+
+# POST answers for the URLs that change something, per URL name. Partner A's action is done
+# last, on a fresh referral each time, so every role meets the same state.
+POSTS = {
+    "referrals:act": {"anonymous": LOGIN, "partner_b": NOT_FOUND, "staff": NOT_FOUND, "partner_a": REDIRECT},
 }
 
 # What the admin answers staff with, where it is not 200.
@@ -110,6 +118,7 @@ def build(name: str, params: list[str], world) -> str | None:
         "token": referral.rfi.status_token,
         "uidb64": "MQ",
         "token_reset": "set-password",
+        "action": "mark_interested",
     }
     kwargs = {}
     for param in params:
@@ -163,6 +172,30 @@ def test_every_url_answers_each_kind_of_user_as_intended(client, world):
                 assert response.status_code == want, f"{where}: {response.status_code}, expected {want}"
             checked += 1
     assert checked > 300  # every pattern, four times
+
+
+def test_every_state_changing_url_answers_each_kind_of_user_as_intended(client, world, partner):
+    posted = 0
+    for name, params in url_names():
+        if name not in POSTS:
+            continue
+        for role in ("anonymous", "partner_b", "staff", "partner_a"):
+            world["referral"] = make_referral(partner)
+            url = build(name, params, world)
+            client.logout()
+            if role != "anonymous":
+                client.force_login(world["users"][role])
+            response = client.post(url, {"expected_state": "new"})
+            want = POSTS[name][role]
+            where = f"{role} POST {url} ({name})"
+            if want == LOGIN:
+                assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), where
+            else:
+                assert response.status_code == want, f"{where}: {response.status_code}, expected {want}"
+            world["referral"].refresh_from_db()
+            assert world["referral"].state == ("evaluating" if role == "partner_a" else "new"), where
+            posted += 1
+    assert posted == 4 * len(POSTS)
 
 
 def test_a_wrong_status_token_is_a_404(client, world):

@@ -1,0 +1,307 @@
+"""Partner triage pages: what a partner user sees and does, and what they never see."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals import actions
+from referrals.models import State
+from tests.factories import make_referral
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMER = {
+    "customer__contact_name": "Hanako Yamada",
+    "customer__company_name": "Yamada Seisakusho",
+    "customer__email": "hanako@yamada.example",
+    "customer__phone": "+81 6-7777-8888",
+}
+SECRETS = ("Hanako", "Yamada Seisakusho", "hanako@yamada.example", "7777-8888")
+
+
+@pytest.fixture
+def signed_in(client, owner):
+    client.force_login(owner)
+    return client
+
+
+def act(client, referral, action, **data):
+    referral.refresh_from_db()
+    data.setdefault("expected_state", referral.state)
+    return client.post(reverse("referrals:act", args=[referral.pk, action]), data)
+
+
+def queries(client, url, **params) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params).status_code == 200
+    return len(captured)
+
+
+# --- Dashboard ---------------------------------------------------------------------------------
+
+
+def test_the_dashboard_lists_new_referrals_oldest_first_with_time_waited_and_left(signed_in, partner):
+    now = timezone.now()
+    fresh = make_referral(partner, now=now - timedelta(hours=2))
+    late = make_referral(partner, now=now - timedelta(hours=30))
+    critical = make_referral(partner, now=now - timedelta(hours=65))
+    page = signed_in.get(reverse("referrals:dashboard")).content.decode()
+    assert page.index(f"#{critical.pk}<") < page.index(f"#{late.pk}<") < page.index(f"#{fresh.pk}<")
+    assert "Fails soon" in page and "Past the recommended 24 hours" in page and "Within 24 hours" in page
+    assert "2 d 21 h" in page  # the fresh one: 70 hours left, less the seconds the test took
+    assert 'id="count-new">3<' in page
+
+
+def test_the_dashboard_shows_time_left_before_evaluating_referrals_expire(signed_in, partner, owner):
+    referral = make_referral(partner)
+    actions.mark_interested(referral, by=owner, now=timezone.now() - timedelta(days=6, hours=12))
+    page = signed_in.get(reverse("referrals:dashboard")).content.decode()
+    assert "Expires soon" in page
+    assert "11 h" in page
+
+
+def test_dashboard_queries_do_not_grow_with_referrals(signed_in, partner):
+    make_referral(partner)
+    before = queries(signed_in, reverse("referrals:dashboard"))
+    for _ in range(15):
+        make_referral(partner)
+    assert queries(signed_in, reverse("referrals:dashboard")) == before
+
+
+# --- The list ----------------------------------------------------------------------------------------
+
+
+def test_tabs_count_and_show_each_stage(signed_in, partner, owner):
+    new, evaluating, skipped = make_referral(partner), make_referral(partner), make_referral(partner)
+    actions.mark_interested(evaluating, by=owner)
+    actions.mark_not_interested(skipped, by=owner)
+    response = signed_in.get(reverse("referrals:list"), {"tab": "new"})
+    assert [(key, count) for key, _label, count in response.context["tabs"]] == [
+        ("new", 1),
+        ("evaluating", 1),
+        ("negotiating", 0),
+        ("archived", 1),
+    ]
+    assert [r.pk for r in response.context["page"]] == [new.pk]
+    archived = signed_in.get(reverse("referrals:list"), {"tab": "archived", "outcome": "skipped"})
+    assert [r.pk for r in archived.context["page"]] == [skipped.pk]
+    assert not signed_in.get(reverse("referrals:list"), {"tab": "archived", "outcome": "won"}).context["page"]
+
+
+def test_search_finds_by_need_and_number(signed_in, partner):
+    cloud = make_referral(partner, need="Move our ERP to the cloud")
+    make_referral(partner, need="Security review of our offices")
+    assert [r.pk for r in signed_in.get(reverse("referrals:list"), {"q": "erp"}).context["page"]] == [cloud.pk]
+    assert [r.pk for r in signed_in.get(reverse("referrals:list"), {"q": f"#{cloud.pk}"}).context["page"]] == [cloud.pk]
+
+
+def test_the_list_sorts_and_paginates(signed_in, partner):
+    now = timezone.now()
+    referrals = [make_referral(partner, now=now - timedelta(minutes=minutes)) for minutes in range(30)]
+    first = signed_in.get(reverse("referrals:list"), {"sort": "newest"})
+    assert [r.pk for r in first.context["page"]][:2] == [referrals[0].pk, referrals[1].pk]
+    assert "Page 1 of 2" in first.content.decode()
+    second = signed_in.get(reverse("referrals:list"), {"sort": "newest", "page": 2})
+    assert len(second.context["page"]) == 5
+
+
+def test_list_queries_do_not_grow_with_referrals(signed_in, partner):
+    make_referral(partner)
+    before = queries(signed_in, reverse("referrals:list"), tab="new")
+    for _ in range(30):
+        make_referral(partner)
+    assert queries(signed_in, reverse("referrals:list"), tab="new") == before
+
+
+# --- Customer details stay hidden until Interested -----------------------------------------------
+
+
+def test_a_new_referral_shows_the_summary_but_no_customer_contact_details(signed_in, partner):
+    referral = make_referral(partner, need="Cloud migration for 3 factories", **CUSTOMER)
+    response = signed_in.get(reverse("referrals:detail", args=[referral.pk]))
+    page = response.content.decode()
+    assert "Cloud migration for 3 factories" in page
+    assert response.context["customer"] is None
+    for secret in SECRETS:
+        assert secret not in page
+    # Nor in any other page the partner can open.
+    for url in (reverse("referrals:list"), reverse("referrals:dashboard"), reverse("insights")):
+        assert not any(secret in signed_in.get(url).content.decode() for secret in SECRETS)
+
+
+def test_interested_reveals_the_customer(signed_in, partner):
+    referral = make_referral(partner, **CUSTOMER)
+    response = act(signed_in, referral, "mark_interested")
+    assert response.status_code == 302
+    page = signed_in.get(response["Location"]).content.decode()
+    assert "Marked as Interested" in page
+    for secret in SECRETS:
+        assert secret in page
+
+
+def test_a_skipped_referral_never_reveals_the_customer(signed_in, partner):
+    referral = make_referral(partner, **CUSTOMER)
+    act(signed_in, referral, "mark_not_interested")
+    page = signed_in.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert "Skipped" in page
+    assert not any(secret in page for secret in SECRETS)
+
+
+# --- Actions -----------------------------------------------------------------------------------------
+
+
+def test_only_the_actions_allowed_now_are_offered(signed_in, partner, owner):
+    referral = make_referral(partner)
+    page = signed_in.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert "/mark_interested/" in page and "/mark_not_interested/" in page
+    assert "/accept/" not in page and "/mark_won/" not in page
+    actions.mark_interested(referral, by=owner)
+    page = signed_in.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert "/accept/" in page and "/decline/" in page and "/mark_interested/" not in page
+
+
+def test_accept_with_bad_input_says_what_to_fix_and_changes_nothing(signed_in, partner, owner):
+    referral = make_referral(partner)
+    actions.mark_interested(referral, by=owner)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    response = act(signed_in, referral, "accept", deal_value="-5", currency="", close_date=yesterday.isoformat())
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Enter an amount greater than zero." in page
+    assert "Choose a currency from the list." in page
+    assert "The estimated close date cannot be in the past." in page
+    referral.refresh_from_db()
+    assert referral.state == State.EVALUATING
+
+
+def test_accept_errors_speak_japanese(signed_in, partner, owner):
+    referral = make_referral(partner)
+    actions.mark_interested(referral, by=owner)
+    response = signed_in.post(
+        reverse("referrals:act", args=[referral.pk, "accept"]),
+        {"expected_state": "evaluating", "deal_value": "", "currency": "JPY", "close_date": ""},
+        HTTP_ACCEPT_LANGUAGE="ja",
+    )
+    page = response.content.decode()
+    assert "金額を入力してください。" in page
+    assert "予定終了日を入力してください。" in page
+
+
+def test_the_whole_way_to_won(signed_in, partner):
+    referral = make_referral(partner)
+    act(signed_in, referral, "mark_interested")
+    close = (timezone.localdate() + timedelta(days=30)).isoformat()
+    assert (
+        act(
+            signed_in,
+            referral,
+            "accept",
+            deal_value="1500000",
+            currency="JPY",
+            close_date=close,
+            expected_state="evaluating",
+        ).status_code
+        == 302
+    )
+    assert (
+        act(
+            signed_in, referral, "mark_won", final_value="1600000", currency="JPY", expected_state="negotiating"
+        ).status_code
+        == 302
+    )
+    referral.refresh_from_db()
+    assert (referral.state, referral.final_value) == (State.WON, 1600000)
+    page = signed_in.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert "archived: nothing more to do" in page
+    assert page.count("<li>") >= 4  # received, interested, accepted, won
+
+
+def test_decline_needs_a_reason_from_the_list(signed_in, partner, owner):
+    referral = make_referral(partner)
+    actions.mark_interested(referral, by=owner)
+    response = act(signed_in, referral, "decline", reason="", note="", expected_state="evaluating")
+    assert response.status_code == 400
+    assert "Choose a reason from the list." in response.content.decode()
+    assert (
+        act(signed_in, referral, "decline", reason="no_capacity", note="Busy", expected_state="evaluating").status_code
+        == 302
+    )
+    referral.refresh_from_db()
+    assert (referral.state, referral.decline_reason, referral.outcome_note) == (State.DECLINED, "no_capacity", "Busy")
+
+
+def test_lost_needs_a_reason(signed_in, partner, owner):
+    referral = make_referral(partner)
+    actions.mark_interested(referral, by=owner)
+    actions.accept(referral, by=owner, deal_value=10, currency="USD", close_date=timezone.localdate())
+    assert act(signed_in, referral, "mark_lost", reason="", expected_state="negotiating").status_code == 400
+    assert act(signed_in, referral, "mark_lost", reason="price", expected_state="negotiating").status_code == 302
+
+
+def test_a_second_click_gets_a_clear_message_not_an_error(signed_in, partner):
+    referral = make_referral(partner)
+    act(signed_in, referral, "mark_interested", expected_state="new")
+    response = act(signed_in, referral, "mark_interested", expected_state="new")
+    assert response.status_code == 302
+    page = signed_in.get(response["Location"]).content.decode()
+    assert "This referral changed meanwhile: it is now Evaluating. Nothing was changed." in page
+
+
+def test_a_stale_page_after_the_system_expired_it(signed_in, partner, owner):
+    referral = make_referral(partner)
+    actions.mark_interested(referral, by=owner, now=timezone.now() - timedelta(days=8))
+    actions.expire_overdue(timezone.now())
+    close = (timezone.localdate() + timedelta(days=3)).isoformat()
+    response = act(
+        signed_in, referral, "accept", deal_value="100", currency="USD", close_date=close, expected_state="evaluating"
+    )
+    assert response.status_code == 302
+    page = signed_in.get(response["Location"], HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    referral.refresh_from_db()
+    assert referral.state == State.EXPIRED
+    assert "有効期限切れ" in page
+
+
+def test_actions_are_post_only(signed_in, partner):
+    referral = make_referral(partner)
+    assert signed_in.get(reverse("referrals:act", args=[referral.pk, "mark_interested"])).status_code == 405
+    referral.refresh_from_db()
+    assert referral.state == State.NEW
+
+
+def test_an_unknown_action_is_a_404(signed_in, partner):
+    referral = make_referral(partner)
+    assert act(signed_in, referral, "fail").status_code == 404  # the system's transition, not a partner's
+    assert act(signed_in, referral, "delete").status_code == 404
+
+
+def test_another_partners_user_gets_404_for_every_page_and_action(client, outsider, partner, owner):
+    referrals = {state: make_referral(partner) for state in ("new", "evaluating", "negotiating")}
+    actions.mark_interested(referrals["evaluating"], by=owner)
+    actions.mark_interested(referrals["negotiating"], by=owner)
+    actions.accept(referrals["negotiating"], by=owner, deal_value=5, currency="USD", close_date=timezone.localdate())
+    client.force_login(outsider)
+    for state, referral in referrals.items():
+        assert client.get(reverse("referrals:detail", args=[referral.pk])).status_code == 404
+        for action in ("mark_interested", "mark_not_interested", "accept", "decline", "mark_won", "mark_lost"):
+            response = client.post(
+                reverse("referrals:act", args=[referral.pk, action]),
+                {
+                    "expected_state": state,
+                    "deal_value": "5",
+                    "currency": "USD",
+                    "close_date": "2099-01-01",
+                    "reason": "price",
+                    "final_value": "5",
+                },
+            )
+            assert response.status_code == 404, (state, action)
+            assert "Sakura" not in response.content.decode()
+        referral.refresh_from_db()
+        assert referral.state == state
