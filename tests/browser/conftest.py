@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 
 import pytest
 
@@ -26,38 +24,36 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture(scope="session")
-def playwright_browser():
+def browser():
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium is missing at {CHROMIUM}: run the README's test command, which installs it.")
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    # Playwright gives Chromium a fresh, empty --user-data-dir of its own for each launch.
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True, locale="en-US"
-        )
-        yield context.browser or context, context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+LOCALES = {"en": "en-US", "ja": "ja-JP"}
 
 
 @pytest.fixture
-def new_page(playwright_browser, live_server):
-    """``new_page(language="ja")``: a fresh page whose browser asks for ``language`` first."""
-    _, context = playwright_browser
-    pages = []
+def new_page(browser, live_server):
+    """``new_page(language="ja")``: a page in a fresh browser context whose language is ``language``
+    (Chromium then asks for it in Accept-Language, as a Japanese user's browser does)."""
+    contexts = []
 
     def make(language: str = "en"):
-        context.clear_cookies()
-        page = context.new_page()
-        page.set_extra_http_headers({"Accept-Language": f"{language},en;q=0.5" if language != "en" else "en"})
-        page.set_default_timeout(15_000)
-        pages.append(page)
-        return page
+        context = browser.new_context(locale=LOCALES[language], timezone_id="Asia/Tokyo")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
 
     yield make
-    for page in pages:
-        page.close()
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
