@@ -17,8 +17,11 @@ log = logging.getLogger(__name__)
 
 
 def backoff(attempts: int) -> timedelta:
-    """1, 2, 4 … minutes after each failure, capped at an hour."""
-    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+    """After each failure wait twice as long as after the one before (by default 1, 2, 4 …
+    minutes), capped at an hour: a mail server that is down is not hammered, and one that is
+    back gets its mail soon."""
+    seconds = settings.OUTBOX_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, 3600))
 
 
 def build_message(email: OutboundEmail, connection=None) -> EmailMultiAlternatives:

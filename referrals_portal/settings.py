@@ -239,6 +239,7 @@ REFERRAL_NEW_TIMEOUT = timedelta(hours=env.int("REFERRAL_NEW_TIMEOUT_HOURS", def
 REFERRAL_EVALUATING_TIMEOUT = timedelta(days=env.int("REFERRAL_EVALUATING_TIMEOUT_DAYS", default=7))
 REFERRAL_SWEEP_BATCH_SIZE = env.int("REFERRAL_SWEEP_BATCH_SIZE", default=500)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
 RFI_MAX_PARTNERS = env.int("RFI_MAX_PARTNERS", default=5)
 
 # --- Security -------------------------------------------------------------------------------
