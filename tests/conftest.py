@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.conf import settings
 
@@ -45,3 +47,14 @@ def outsider(other_partner):
 @pytest.fixture
 def operator(db):
     return StaffUserFactory(username="operator", email="operator@portal.example")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped test is a failed promise: nothing may pass by being skipped."""
+    if os.environ.get("CI") != "true":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped:
+        reporter.write_line(f"CI: {skipped} tests were skipped; every test must run in CI.", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
