@@ -427,3 +427,54 @@ def expire_overdue(now: datetime, *, batch_size: int | None = None, dry_run: boo
         batch_size=batch_size or settings.REFERRAL_SWEEP_BATCH_SIZE,
         dry_run=dry_run,
     )
+
+
+# --- The system: reminders --------------------------------------------------------------------------
+
+
+def _remind(due, *, mark: str, emails_for, now: datetime, batch_size: int, dry_run: bool) -> list[int]:
+    """Send one kind of reminder to every referral ``due`` selects, once: the referral's own
+    timestamp (``mark``) takes it out of the selection in the same transaction that queues the
+    emails, and the emails' reason keys are unique besides."""
+    if dry_run:
+        return list(due(now).order_by("pk").values_list("pk", flat=True))
+    sent: list[int] = []
+    while True:
+        with transaction.atomic():
+            ids = list(
+                due(now).order_by("pk").select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                return sent
+            Referral.objects.filter(pk__in=ids).update(**{mark: now})
+            messages: list[Message] = []
+            for referral in Referral.objects.filter(pk__in=ids).select_related("rfi", "partner", "location"):
+                messages += emails_for(referral)
+            enqueue(messages, now=now)
+            sent += ids
+        if len(ids) < batch_size:
+            return sent
+
+
+def remind_unanswered(now: datetime, *, batch_size: int | None = None, dry_run: bool = False) -> list[int]:
+    """New referrals that waited the recommended 24 hours: remind the location's contacts."""
+    return _remind(
+        lambda at: Referral.objects.due_reminder(at),
+        mark="reminded_at",
+        emails_for=emails.reminder,
+        now=now,
+        batch_size=batch_size or settings.REFERRAL_SWEEP_BATCH_SIZE,
+        dry_run=dry_run,
+    )
+
+
+def send_last_calls(now: datetime, *, batch_size: int | None = None, dry_run: bool = False) -> list[int]:
+    """Referrals a few hours from failing or expiring: a last call to the location's contacts."""
+    return _remind(
+        lambda at: Referral.objects.due_last_call(at),
+        mark="last_call_at",
+        emails_for=emails.last_call,
+        now=now,
+        batch_size=batch_size or settings.REFERRAL_SWEEP_BATCH_SIZE,
+        dry_run=dry_run,
+    )

@@ -60,6 +60,16 @@ def new_referral(referral: Referral) -> list[Message]:
     return _to_location_contacts(referral, "new_referral", "new")
 
 
+def reminder(referral: Referral) -> list[Message]:
+    """To the location's contacts: a new referral has waited the recommended 24 hours."""
+    return _to_location_contacts(referral, "referral_reminder", "reminder")
+
+
+def last_call(referral: Referral) -> list[Message]:
+    """To the location's contacts: hours left before the referral fails or expires."""
+    return _to_location_contacts(referral, "referral_last_call", f"last_call_{referral.state}")
+
+
 def disconnected(referral: Referral) -> list[Message]:
     """To the partner's contacts: the customer withdrew, or the operator disconnected it."""
     return _to_location_contacts(referral, "referral_disconnected", "disconnected")

@@ -175,6 +175,31 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         """Evaluating referrals with no accept or decline within the window (→ expired)."""
         return self.filter(state=State.EVALUATING, evaluating_at__lte=now - settings.REFERRAL_EVALUATING_TIMEOUT)
 
+    def due_reminder(self, now: datetime) -> ReferralQuerySet:
+        """New referrals past the recommended response time, not yet reminded, not yet overdue."""
+        return self.filter(
+            state=State.NEW,
+            reminded_at__isnull=True,
+            received_at__lte=now - settings.REFERRAL_RESPONSE_RECOMMENDED,
+            received_at__gt=now - settings.REFERRAL_NEW_TIMEOUT,
+        )
+
+    def due_last_call(self, now: datetime) -> ReferralQuerySet:
+        """Referrals within the last-call window before they fail or expire, not yet called."""
+        before = settings.REFERRAL_LAST_CALL
+        return self.filter(last_call_at__isnull=True).filter(
+            Q(
+                state=State.NEW,
+                received_at__lte=now - (settings.REFERRAL_NEW_TIMEOUT - before),
+                received_at__gt=now - settings.REFERRAL_NEW_TIMEOUT,
+            )
+            | Q(
+                state=State.EVALUATING,
+                evaluating_at__lte=now - (settings.REFERRAL_EVALUATING_TIMEOUT - before),
+                evaluating_at__gt=now - settings.REFERRAL_EVALUATING_TIMEOUT,
+            )
+        )
+
 
 def _may_act_for_partner(referral: Referral, user: User) -> bool:
     """Partner actions: the referral's own partner users, or operator staff acting for them."""
@@ -242,6 +267,8 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     decline_reason = models.CharField(_("decline reason"), max_length=16, choices=DeclineReason.choices, blank=True)
     lost_reason = models.CharField(_("lost reason"), max_length=16, choices=LostReason.choices, blank=True)
     outcome_note = models.TextField(_("note"), max_length=2000, blank=True)
+    reminded_at = models.DateTimeField(_("24-hour reminder sent at"), null=True, blank=True)
+    last_call_at = models.DateTimeField(_("last call sent at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ReferralQuerySet.as_manager()
@@ -257,6 +284,10 @@ class Referral(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["received_at"], condition=Q(state="new"), name="referral_new_due"),
             # The 7-day sweep reads only evaluating referrals by when they entered evaluating.
             models.Index(fields=["evaluating_at"], condition=Q(state="evaluating"), name="referral_evaluating_due"),
+            # The reminder sweep reads only new referrals not yet reminded.
+            models.Index(
+                fields=["received_at"], condition=Q(state="new", reminded_at__isnull=True), name="referral_remind_due"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["rfi", "location"], name="one_referral_per_rfi_location"),
@@ -308,6 +339,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     def mark_interested(self, now: datetime) -> None:
         self.first_response_at = now
         self.evaluating_at = now
+        self.last_call_at = None  # the 7-day stage has its own last call
 
     @transition(state, source=State.NEW, target=State.SKIPPED, permission=_may_act_for_partner)
     def mark_not_interested(self, now: datetime) -> None:

@@ -237,6 +237,9 @@ CELERY_BEAT_SCHEDULE = {
 REFERRAL_RESPONSE_RECOMMENDED = timedelta(hours=24)
 REFERRAL_NEW_TIMEOUT = timedelta(hours=env.int("REFERRAL_NEW_TIMEOUT_HOURS", default=72))
 REFERRAL_EVALUATING_TIMEOUT = timedelta(days=env.int("REFERRAL_EVALUATING_TIMEOUT_DAYS", default=7))
+# Reminders: one email when a new referral has waited the recommended 24 hours, and a last call
+# this many hours before it fails (new) or expires (evaluating).
+REFERRAL_LAST_CALL = timedelta(hours=env.int("REMINDER_LAST_CALL_HOURS", default=6))
 REFERRAL_SWEEP_BATCH_SIZE = env.int("REFERRAL_SWEEP_BATCH_SIZE", default=500)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)

@@ -69,4 +69,4 @@ def test_beat_runs_the_same_sweep(partner, settings):
 
     assert settings.CELERY_BEAT_SCHEDULE["sweep-referrals"]["task"] == sweep_referrals.name
     referral = make_referral(partner, now=timezone.now() - timedelta(hours=73))
-    assert sweep_referrals.delay().get() == {"failed": [referral.pk], "expired": []}
+    assert sweep_referrals.delay().get() == {"failed": [referral.pk], "expired": [], "reminded": [], "last_call": []}

@@ -19,11 +19,16 @@ class Command(BaseCommand):
     def handle(self, *args, now: str | None = None, dry_run: bool = False, **options) -> None:
         at = self.parse_now(now) if now else timezone.now()
         result = sweeps.run(at, dry_run=dry_run)
-        verb = "would archive" if dry_run else "archived"
         self.stdout.write(f"Sweep at {at.isoformat()}:")
         for kind, ids in result.as_dict().items():
             listed = ", ".join(f"#{pk}" for pk in ids) if ids else "none"
-            self.stdout.write(f"  {verb} {len(ids)} as {kind}: {listed}")
+            if kind in ("failed", "expired"):
+                verb = "would archive" if dry_run else "archived"
+                self.stdout.write(f"  {verb} {len(ids)} as {kind}: {listed}")
+            else:
+                verb = "would send" if dry_run else "sent"
+                what = "24-hour reminders" if kind == "reminded" else "last calls"
+                self.stdout.write(f"  {verb} {len(ids)} {what}: {listed}")
 
     def parse_now(self, value: str) -> datetime:
         moment = parse_datetime(value)
