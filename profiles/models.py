@@ -9,7 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ChoiceListValidator, CompanySize, Industry, Language, Region, SolutionArea
+from .choices import ChoiceListValidator, CompanySize, Industry, Language, Region, SolutionArea, labels
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ()\-]{5,24}$",
@@ -113,6 +113,18 @@ class BusinessProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} — {self.get_region_display()}"
+
+    @property
+    def solution_area_labels(self) -> list[str]:
+        return labels(SolutionArea, self.solution_areas)
+
+    @property
+    def industry_labels(self) -> list[str]:
+        return labels(Industry, self.industries)
+
+    @property
+    def company_size_labels(self) -> list[str]:
+        return labels(CompanySize, self.company_sizes)
 
     @property
     def keyword_list(self) -> list[str]:

@@ -5,4 +5,5 @@ from . import views
 app_name = "partners"
 urlpatterns = [
     path("", views.partner_search, name="search"),
+    path("<int:pk>/", views.partner_profile, name="profile"),
 ]

@@ -1,12 +1,115 @@
-"""Pages for customers, who have no account: their private status link is the key."""
+"""Pages for customers, who have no account: the request form, and the status page whose
+private link (an unguessable token) is the key."""
 
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from .models import RFI
+from referrals_portal.lib.ratelimit import allow, client_address
+
+from . import actions
+from .customer_forms import RFIForm, reachable_locations
+from .models import RFI, State
+
+# Where a request stands with one partner, in the customer's words.
+CUSTOMER_STATUS = {
+    State.NEW: gettext_lazy("Sent: waiting for the partner's answer"),
+    State.EVALUATING: gettext_lazy("The partner is reviewing your request and will contact you"),
+    State.NEGOTIATING: gettext_lazy("In discussion with the partner"),
+    State.WON: gettext_lazy("Closed: you went ahead with this partner"),
+    State.LOST: gettext_lazy("Closed without a deal"),
+    State.SKIPPED: gettext_lazy("This partner cannot take it: please choose another partner"),
+    State.FAILED: gettext_lazy("This partner did not answer in time: please choose another partner"),
+    State.DECLINED: gettext_lazy("This partner cannot take it: please choose another partner"),
+    State.EXPIRED: gettext_lazy("This partner did not answer in time: please choose another partner"),
+    State.DISCONNECTED: gettext_lazy("Withdrawn"),
+}
+PREFILL = ("solution_area", "industry", "company_size", "region")
+
+
+@require_http_methods(["GET", "POST"])
+def new_rfi(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = RFIForm(request.POST)
+        if form.is_spam:
+            return render(request, "customers/thanks.html")  # say nothing a bot could learn from
+        if not allow(f"rfi:{client_address(request)}", limit=settings.RFI_RATE_LIMIT, window_seconds=3600):
+            messages.error(request, _("Too many requests from your network in the last hour. Please try again later."))
+            return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(form)}, status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            rfi = actions.submit_rfi(
+                actions.CustomerDetails(
+                    contact_name=data["contact_name"],
+                    company_name=data["company_name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    language=(get_language() or "en")[:2],
+                ),
+                data["locations"],
+                need=data["need"],
+                solution_area=data["solution_area"],
+                industry=data["industry"],
+                company_size=data["company_size"],
+                region=data["region"],
+                budget_range=data["budget_range"],
+                timeline=data["timeline"],
+                consent_to_share=True,
+            )
+            messages.success(request, _("Your request was sent. We emailed you a link to this page."))
+            return redirect("rfi_status", token=rfi.status_token)
+        return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(form)}, status=400)
+
+    chosen_ids = [value for value in request.GET.getlist("location") if value.isdigit()]
+    initial = {name: request.GET[name] for name in PREFILL if request.GET.get(name)}
+    form = RFIForm(initial={"locations": chosen_ids, **initial})
+    return render(request, "customers/rfi_form.html", {"form": form, "chosen": _locations(chosen_ids)})
+
+
+def _locations(ids):
+    return list(reachable_locations().filter(pk__in=ids).order_by("profile__partner__name"))
+
+
+def _chosen(form: RFIForm):
+    return _locations([value for value in form.data.getlist("locations") if value.isdigit()])
+
+
+def _rfi(token: str) -> RFI:
+    return get_object_or_404(RFI.objects.select_related("customer"), status_token=token)
 
 
 def rfi_status(request: HttpRequest, token: str) -> HttpResponse:
-    rfi = get_object_or_404(RFI.objects.select_related("customer"), status_token=token)
-    referrals = rfi.referrals.select_related("partner", "location").order_by("pk")
-    return render(request, "customers/rfi_status.html", {"rfi": rfi, "referrals": referrals})
+    rfi = _rfi(token)
+    referrals = [
+        (referral, CUSTOMER_STATUS[State(referral.state)])
+        for referral in rfi.referrals.select_related("partner", "location").order_by("partner__name")
+    ]
+    return render(
+        request,
+        "customers/rfi_status.html",
+        {
+            "rfi": rfi,
+            "referrals": referrals,
+            "can_withdraw": any(referral.is_active for referral, _label in referrals),
+            "search_query": "&".join(f"{name}={getattr(rfi, name)}" for name in PREFILL),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, token: str) -> HttpResponse:
+    rfi = _rfi(token)
+    if request.method == "POST":
+        changed = actions.withdraw_rfi(rfi)
+        if changed:
+            messages.success(request, _("Your request is withdrawn. The partners were told."))
+        else:
+            messages.info(request, _("There was nothing left to withdraw."))
+        return redirect("rfi_status", token=token)
+    return render(request, "customers/withdraw.html", {"rfi": rfi})

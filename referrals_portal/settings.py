@@ -244,6 +244,7 @@ REFERRAL_SWEEP_BATCH_SIZE = env.int("REFERRAL_SWEEP_BATCH_SIZE", default=500)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
 RFI_MAX_PARTNERS = env.int("RFI_MAX_PARTNERS", default=5)
+RFI_RATE_LIMIT = env.int("RFI_RATE_LIMIT_PER_HOUR", default=5)  # requests per client address per hour
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

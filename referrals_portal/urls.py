@@ -11,6 +11,8 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("partners/", include("profiles.urls")),
     path("insights/", insight_views.partner_insights, name="insights"),
+    path("requests/new/", customer_views.new_rfi, name="rfi_new"),
     path("requests/<str:token>/", customer_views.rfi_status, name="rfi_status"),
+    path("requests/<str:token>/withdraw/", customer_views.withdraw, name="rfi_withdraw"),
     path("admin/", admin.site.urls),
 ]

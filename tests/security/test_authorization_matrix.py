@@ -48,6 +48,9 @@ PAGES = {
     "referrals:detail": partner_only(),
     "referrals:act": everyone(NOT_ALLOWED),  # POST only: see POSTS
     "partners:search": everyone(OK),
+    "partners:profile": everyone(OK),  # an active profile is public
+    "rfi_new": everyone(OK),
+    "rfi_withdraw": everyone(OK),  # the confirmation page; the token is the key
     "insights": {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": NOT_FOUND},  # each their own
     "rfi_status": everyone(OK),  # the token is the key; a wrong token is a 404 (below)
 }
@@ -55,7 +58,17 @@ PAGES = {
 # POST answers for the URLs that change something, per URL name. Partner A's action is done
 # last, on a fresh referral each time, so every role meets the same state.
 POSTS = {
-    "referrals:act": {"anonymous": LOGIN, "partner_b": NOT_FOUND, "staff": NOT_FOUND, "partner_a": REDIRECT},
+    # name: {role: (answer, the referral's state afterwards)}
+    "referrals:act": {
+        "anonymous": (LOGIN, "new"),
+        "partner_b": (NOT_FOUND, "new"),
+        "staff": (NOT_FOUND, "new"),
+        "partner_a": (REDIRECT, "evaluating"),
+    },
+    # Whoever holds the customer's private link may withdraw; without it, see the 404 test.
+    "rfi_withdraw": dict.fromkeys(ROLES, (REDIRECT, "disconnected")),
+    # An empty request is refused with the form's errors, for everyone alike.
+    "rfi_new": dict.fromkeys(ROLES, (400, "new")),
 }
 
 # What the admin answers staff with, where it is not 200.
@@ -114,7 +127,7 @@ def admin_object(name: str):
 def build(name: str, params: list[str], world) -> str | None:
     referral = world["referral"]
     values = {
-        "pk": referral.pk,
+        "pk": referral.location.profile_id if name == "partners:profile" else referral.pk,
         "token": referral.rfi.status_token,
         "uidb64": "MQ",
         "token_reset": "set-password",
@@ -186,14 +199,14 @@ def test_every_state_changing_url_answers_each_kind_of_user_as_intended(client, 
             if role != "anonymous":
                 client.force_login(world["users"][role])
             response = client.post(url, {"expected_state": "new"})
-            want = POSTS[name][role]
+            want, state_after = POSTS[name][role]
             where = f"{role} POST {url} ({name})"
             if want == LOGIN:
                 assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), where
             else:
                 assert response.status_code == want, f"{where}: {response.status_code}, expected {want}"
             world["referral"].refresh_from_db()
-            assert world["referral"].state == ("evaluating" if role == "partner_a" else "new"), where
+            assert world["referral"].state == state_after, where
             posted += 1
     assert posted == 4 * len(POSTS)
 

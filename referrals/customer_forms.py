@@ -1,0 +1,72 @@
+"""The customer's request for information, sent to the partner locations they chose."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from profiles.choices import CompanySize, Industry, Region, SolutionArea
+from profiles.models import Location, phone_validator
+
+from . import actions
+from .models import BudgetRange, Timeline
+
+
+def reachable_locations():
+    return (
+        Location.objects.filter(is_active=True, profile__is_active=True, profile__partner__is_active=True)
+        .annotate(contact_count=Count("contacts"))
+        .filter(contact_count__gt=0)
+        .select_related("profile__partner")
+    )
+
+
+class RFIForm(forms.Form):
+    locations = forms.ModelMultipleChoiceField(
+        queryset=Location.objects.none(),
+        widget=forms.MultipleHiddenInput,
+        error_messages={"required": _("Choose at least one partner.")},
+    )
+    need = forms.CharField(
+        label=_("What do you need?"),
+        min_length=10,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Describe the project: goals, systems involved, constraints."),
+    )
+    solution_area = forms.ChoiceField(label=_("Solution area"), choices=SolutionArea.choices)
+    industry = forms.ChoiceField(label=_("Industry"), choices=Industry.choices)
+    company_size = forms.ChoiceField(label=_("Company size"), choices=CompanySize.choices)
+    region = forms.ChoiceField(label=_("Region"), choices=Region.choices)
+    budget_range = forms.ChoiceField(label=_("Budget range"), choices=BudgetRange.choices, initial=BudgetRange.UNKNOWN)
+    timeline = forms.ChoiceField(label=_("Timeline"), choices=Timeline.choices, initial=Timeline.QUARTER)
+    contact_name = forms.CharField(label=_("Your name"), max_length=200)
+    company_name = forms.CharField(label=_("Company"), max_length=200)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    phone = forms.CharField(label=_("Phone (optional)"), max_length=30, required=False, validators=[phone_validator])
+    consent = forms.BooleanField(
+        label=_("I agree that the partners I chose see my name, company, email and phone to contact me."),
+        error_messages={"required": _("The partners can only answer if they may contact you: please agree.")},
+    )
+    # A field people never see (hidden by CSS, labelled for screen readers): bots fill it in.
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["locations"].queryset = reachable_locations()
+
+    def clean_need(self) -> str:
+        need = self.cleaned_data["need"].strip()
+        if len(need) < 10:
+            raise forms.ValidationError(_("Describe your need in at least 10 characters."))
+        return need
+
+    def clean_locations(self):
+        locations = list(self.cleaned_data["locations"])
+        actions.check_locations(locations)
+        return locations
+
+    @property
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))

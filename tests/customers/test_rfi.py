@@ -1,0 +1,140 @@
+"""A customer's request for information: validation, spam limits, and what it creates."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from outbox.models import OutboundEmail
+from referrals.models import RFI, Referral
+from tests.factories import location_with_contact
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def two_locations(partner, other_partner):
+    return location_with_contact(partner), location_with_contact(other_partner)
+
+
+def form_data(chosen, **overrides):
+    data = {
+        "locations": [location.pk for location in chosen],
+        "need": "基幹システムをクラウドに移行したい。工場 3 か所です。",
+        "solution_area": "cloud_infrastructure",
+        "industry": "manufacturing",
+        "company_size": "medium",
+        "region": "JP",
+        "budget_range": "medium",
+        "timeline": "quarter",
+        "contact_name": "山田 花子",
+        "company_name": "山田製作所",
+        "email": "hanako@yamada.example",
+        "phone": "+81 6-1234-5678",
+        "consent": "on",
+        "website": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_one_rfi_to_two_partners_makes_two_referrals_and_tells_everyone(client, two_locations):
+    response = client.post(reverse("rfi_new"), form_data(two_locations), HTTP_ACCEPT_LANGUAGE="ja")
+    rfi = RFI.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("rfi_status", args=[rfi.status_token])
+    assert rfi.source == "search" and rfi.customer.language == "ja" and rfi.consent_to_share
+    assert sorted(r.location_id for r in rfi.referrals.all()) == sorted(location.pk for location in two_locations)
+    assert OutboundEmail.objects.filter(template="new_referral").count() == 2
+    [confirmation] = OutboundEmail.objects.filter(template="rfi_received")
+    assert confirmation.to_email == "hanako@yamada.example"
+    assert rfi.status_token in confirmation.body_text and rfi.status_token in confirmation.body_html
+    assert "情報請求" in confirmation.subject
+
+
+def test_the_form_opens_with_the_chosen_partners_and_the_needs_from_the_search(client, two_locations):
+    response = client.get(
+        reverse("rfi_new"), {"location": [two_locations[0].pk, ""], "solution_area": "security", "region": "JP"}
+    )
+    assert [location.pk for location in response.context["chosen"]] == [two_locations[0].pk]
+    assert response.context["form"]["solution_area"].value() == "security"
+
+
+@pytest.mark.parametrize(
+    ("language", "overrides", "message"),
+    [
+        ("en", {"email": "not-an-email"}, "Enter a valid email address."),
+        ("ja", {"email": "not-an-email"}, "有効なメールアドレスを入力してください。"),
+        ("en", {"need": "  "}, "This field is required."),
+        ("en", {"need": "short"}, "Ensure this value has at least 10 characters"),
+        ("ja", {"need": "短い"}, "10 文字以上"),
+        ("en", {"need": "x" * 4001}, "at most 4000 characters"),
+        ("en", {"consent": ""}, "The partners can only answer if they may contact you: please agree."),
+        ("ja", {"consent": ""}, "パートナーが連絡できるよう、同意してください。"),
+        ("en", {"phone": "call me maybe"}, "Enter a phone number of digits"),
+        ("en", {"locations": []}, "Choose at least one partner."),
+        ("ja", {"locations": []}, "パートナーを 1 社以上選んでください。"),
+    ],
+)
+def test_bad_input_is_explained_in_the_customers_language_and_nothing_is_lost(
+    client, two_locations, language, overrides, message
+):
+    data = form_data(two_locations, **overrides)
+    response = client.post(reverse("rfi_new"), data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    assert not RFI.objects.exists() and not Referral.objects.exists()
+    # What the customer typed is still there.
+    if overrides.get("need", "x")[:1] != "x" and "need" not in overrides:
+        assert "基幹システムをクラウドに移行したい。" in page
+    assert 'value="山田製作所"' in page
+
+
+def test_two_locations_of_one_partner_are_refused(client, partner):
+    first, second = location_with_contact(partner), location_with_contact(partner)
+    response = client.post(reverse("rfi_new"), form_data([first, second]))
+    assert "Choose one location for each partner." in response.content.decode()
+    assert not RFI.objects.exists()
+
+
+def test_more_partners_than_allowed_are_refused(client, settings):
+    settings.RFI_MAX_PARTNERS = 2
+    locations = [location_with_contact() for _ in range(3)]
+    response = client.post(reverse("rfi_new"), form_data(locations))
+    assert "Choose at most 2 partners for one request." in response.content.decode()
+
+
+def test_html_is_shown_as_text_never_run(client, two_locations):
+    response = client.post(
+        reverse("rfi_new"), form_data(two_locations, need="<script>alert('x')</script> please help", consent="")
+    )
+    page = response.content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert" in page
+
+
+def test_the_honeypot_swallows_bots(client, two_locations):
+    response = client.post(reverse("rfi_new"), form_data(two_locations, website="http://spam.example"))
+    assert response.status_code == 200
+    assert "We received your request." in response.content.decode()
+    assert not RFI.objects.exists() and not OutboundEmail.objects.exists()
+
+
+def test_a_client_sending_too_many_requests_is_stopped_for_an_hour(client, two_locations, settings):
+    settings.RFI_RATE_LIMIT = 3
+    for _ in range(3):
+        assert client.post(reverse("rfi_new"), form_data(two_locations)).status_code == 302
+    response = client.post(reverse("rfi_new"), form_data(two_locations), HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 429
+    assert "1 時間" in response.content.decode()
+    assert RFI.objects.count() == 3
+    # Another client is not affected.
+    assert client.post(reverse("rfi_new"), form_data(two_locations), REMOTE_ADDR="10.9.8.7").status_code == 302

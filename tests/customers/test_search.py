@@ -1,0 +1,126 @@
+"""Partner search: fit first, then how the partner answers referrals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from profiles import matching
+from referrals import actions
+from tests.factories import (
+    BusinessProfileFactory,
+    ContactFactory,
+    LocationFactory,
+    PartnerCompanyFactory,
+    UserFactory,
+    make_referral,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def profile(name: str, city: str = "Tokyo", **fields):
+    partner = PartnerCompanyFactory(name=name)
+    profile = BusinessProfileFactory(partner=partner, **fields)
+    ContactFactory(location=LocationFactory(profile=profile, city=city))
+    return profile
+
+
+def history(partner, *, fast: int = 0, failed: int = 0):
+    user = UserFactory(partner=partner)
+    start = timezone.now() - timedelta(days=20)
+    for _ in range(fast):
+        referral = make_referral(partner, now=start)
+        actions.mark_interested(referral, by=user, now=start + timedelta(hours=2))
+    for _ in range(failed):
+        make_referral(partner, now=start)
+    actions.fail_overdue(timezone.now())
+
+
+def names(results):
+    return [match.profile.partner.name for match in results]
+
+
+def test_results_rank_by_fit(db):
+    profile("Both", solution_areas=["security"], industries=["healthcare"])
+    profile("Area only", solution_areas=["security"], industries=["retail"])
+    profile("Neither", solution_areas=["data_ai"], industries=["retail"])
+    results = matching.search(matching.Needs(region="JP", solution_area="security", industry="healthcare"))
+    assert names(results) == ["Both", "Area only"]  # a partner matching nothing asked for is left out
+    assert results[0].fit == 5
+    assert results[0].reasons == ["Specialises in Security", "Works with Healthcare"]
+
+
+def test_among_equal_fits_the_partner_who_answers_fast_ranks_first(db):
+    slow = profile("A Slow Partner", solution_areas=["security"])
+    fast = profile("Z Fast Partner", solution_areas=["security"])
+    history(fast.partner, fast=4)
+    history(slow.partner, failed=4)
+    results = matching.search(matching.Needs(region="JP", solution_area="security"))
+    assert names(results) == ["Z Fast Partner", "A Slow Partner"]
+    assert results[0].answers_fast and not results[1].answers_fast
+    assert results[0].responsiveness.score > 0.7 > results[1].responsiveness.score
+
+
+def test_a_partner_without_history_sits_between_fast_and_slow(db):
+    for name in ("Fast", "New", "Slow"):
+        profile(name, solution_areas=["security"])
+    history(matching.BusinessProfile.objects.get(partner__name="Fast").partner, fast=3)
+    history(matching.BusinessProfile.objects.get(partner__name="Slow").partner, failed=3)
+    assert names(matching.search(matching.Needs(solution_area="security"))) == ["Fast", "New", "Slow"]
+
+
+def test_only_active_profiles_with_someone_to_email_are_found(db):
+    profile("Active")
+    profile("Inactive", is_active=False)
+    BusinessProfileFactory(partner=PartnerCompanyFactory(name="No contacts"))
+    assert names(matching.search(matching.Needs(region="JP"))) == ["Active"]
+
+
+def test_region_city_and_keywords_filter(db):
+    profile("Osaka", city="Osaka", keywords="sap, erp")
+    profile("Tokyo", city="Tokyo", keywords="azure")
+    profile("London", region="GB")
+    assert names(matching.search(matching.Needs(region="JP", city="osaka"))) == ["Osaka"]
+    assert names(matching.search(matching.Needs(keywords="ERP"))) == ["Osaka"]
+    assert names(matching.search(matching.Needs(region="GB"))) == ["London"]
+
+
+def test_the_search_page_is_prefilled_from_the_link_in_the_customers_email(client, db):
+    profile("Sakura", solution_areas=["cloud_infrastructure"], industries=["manufacturing"])
+    response = client.get(
+        reverse("partners:search"),
+        {
+            "region": "JP",
+            "solution_area": "cloud_infrastructure",
+            "industry": "manufacturing",
+            "company_size": "medium",
+        },
+    )
+    assert response.context["form"]["solution_area"].value() == "cloud_infrastructure"
+    assert names(response.context["matches"]) == ["Sakura"]
+    assert "Specialises in Cloud infrastructure" in response.content.decode()
+
+
+def test_search_queries_do_not_grow_with_partners(client, db, django_assert_max_num_queries):
+    for index in range(3):
+        profile(f"P{index}")
+    client.get(reverse("partners:search"), {"region": "JP"})
+    for index in range(3, 25):
+        profile(f"P{index}")
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("partners:search"), {"region": "JP"})
+    assert len(response.context["matches"]) == 25
+
+
+def test_a_partners_public_page_shows_its_profile_and_offices_but_no_contacts(client, db):
+    shown = profile("Sakura", keywords="azure")
+    response = client.get(reverse("partners:profile", args=[shown.pk]))
+    page = response.content.decode()
+    assert "Sakura" in page and "Tokyo" in page
+    assert "@partner.example" not in page  # contacts' emails are the partner's business
+    inactive = profile("Hidden", is_active=False)
+    assert client.get(reverse("partners:profile", args=[inactive.pk])).status_code == 404
