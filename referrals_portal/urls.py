@@ -1,11 +1,18 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from profiles.forms import OutboxPasswordResetForm
 from referrals import customer_views, insight_views
 from referrals import views as referral_views
 
 urlpatterns = [
     path("", referral_views.home, name="home"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("referrals/", include("referrals.urls")),
