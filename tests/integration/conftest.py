@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import kombu.pools
 import pytest
 import redis
 from aiosmtpd.controller import Controller
@@ -46,9 +47,8 @@ def inbox(mailbox):
 
 def reset_connections(app) -> None:
     """Forget pooled broker connections, so that the next publish uses ``broker_url`` as it is now."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    kombu.pools.reset()  # closes and forgets every pooled connection and producer
+    app._pool = None
     app.amqp._producer_pool = None
 
 

@@ -107,3 +107,32 @@ def test_a_task_delivered_twice_sends_one_email(celery_worker, inbox, partner):
     time.sleep(1)
     assert len(inbox.to("sales@sakura.example")) == 1
     assert OutboundEmail.objects.get(pk=email.pk).attempts == 1
+
+
+def test_with_the_broker_down_pages_work_actions_are_recorded_and_emails_go_out_later(
+    celery_worker, inbox, partner, owner, client
+):
+    from referrals_portal.celery import app
+    from tests.integration.conftest import reset_connections
+
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there: the broker is down
+    reset_connections(app)
+    try:
+        started = time.monotonic()
+        referral = send_rfi(partner)
+        client.force_login(owner)
+        assert client.get(f"/referrals/{referral.pk}/").status_code == 200
+        response = client.post(f"/referrals/{referral.pk}/mark_not_interested/", {"expected_state": "new"})
+        assert response.status_code == 302
+        assert time.monotonic() - started < 10  # nobody waited on the missing broker for long
+    finally:
+        app.conf.broker_url = celery_worker
+        reset_connections(app)
+    referral.refresh_from_db()
+    assert referral.state == State.SKIPPED
+    assert OutboundEmail.objects.filter(status="pending", attempts=0).count() == 3  # 2 + the customer's "choose again"
+    assert not inbox.messages
+
+    drain_outbox.delay()  # the broker is back: beat's next drain sends what waited
+    inbox.wait_for(3)
+    wait_until(lambda: OutboundEmail.objects.filter(status="sent").count() == 3)
