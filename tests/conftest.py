@@ -16,7 +16,8 @@ def pytest_report_header(config):
     )
     return [
         f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({where})",
-        f"celery broker: {settings.CELERY_BROKER_URL}",
+        "celery: tasks run in-process, except tests/integration: a real worker on "
+        + os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0],
     ]
 
 
