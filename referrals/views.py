@@ -3,6 +3,7 @@ company's referral is a 404, whatever the URL."""
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 from profiles.models import User
 
 from . import forms as action_forms
+from . import tips
 from .actions import ReferralConflict
 from .models import ARCHIVED_STATES, Referral, State
 
@@ -120,6 +122,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "referrals/dashboard.html",
         {
+            "tips": tips.for_partner(request.user.partner_id, now),
             "counts": [(key, label, counts[key]) for key, (label, _condition) in TABS.items()],
             "needs_response": needs_response,
             "evaluating": evaluating,
@@ -127,42 +130,119 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@dataclass
+class ListFilters:
+    """The list's tab, outcome, search and sort, read from the query string; the CSV export
+    applies the same."""
+
+    tab: str
+    outcome: str
+    query: str
+    sort: str
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> ListFilters:
+        tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "new"
+        sort = request.GET.get("sort")
+        if sort not in SORTS:
+            sort = "oldest" if tab != "archived" else "newest"
+        return cls(tab, request.GET.get("outcome", ""), request.GET.get("q", "").strip()[:100], sort)
+
+    def apply(self, referrals):
+        referrals = referrals.filter(TABS[self.tab][1])
+        if self.tab == "archived" and self.outcome in ARCHIVED_STATES:
+            referrals = referrals.filter(state=self.outcome)
+        if self.query:
+            match = (
+                Q(rfi__need__icontains=self.query)
+                | Q(location__name__icontains=self.query)
+                | Q(location__city__icontains=self.query)
+            )
+            if self.query.lstrip("#").isdigit():
+                match |= Q(pk=int(self.query.lstrip("#")))
+            referrals = referrals.filter(match)
+        return referrals.order_by(*SORTS[self.sort][1])
+
+
 @partner_required
 def referral_list(request: HttpRequest) -> HttpResponse:
     mine = Referral.objects.for_user(request.user)
-    tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "new"
-    outcome = request.GET.get("outcome", "")
-    query = request.GET.get("q", "").strip()[:100]
-    sort = (
-        request.GET.get("sort") if request.GET.get("sort") in SORTS else ("oldest" if tab != "archived" else "newest")
-    )
-
-    referrals = mine.filter(TABS[tab][1])
-    if tab == "archived" and outcome in ARCHIVED_STATES:
-        referrals = referrals.filter(state=outcome)
-    if query:
-        match = Q(rfi__need__icontains=query) | Q(location__name__icontains=query) | Q(location__city__icontains=query)
-        if query.lstrip("#").isdigit():
-            match |= Q(pk=int(query.lstrip("#")))
-        referrals = referrals.filter(match)
-    page = Paginator(referrals.select_related("rfi", "location").order_by(*SORTS[sort][1]), 25).get_page(
-        request.GET.get("page")
-    )
+    filters = ListFilters.from_request(request)
+    page = Paginator(filters.apply(mine).select_related("rfi", "location"), 25).get_page(request.GET.get("page"))
     counts = _counts(mine)
     return render(
         request,
         "referrals/list.html",
         {
             "tabs": [(key, label, counts[key]) for key, (label, _condition) in TABS.items()],
-            "tab": tab,
+            "tab": filters.tab,
             "outcomes": [(state.value, state.label) for state in State if state in ARCHIVED_STATES],
-            "outcome": outcome,
-            "query": query,
+            "outcome": filters.outcome,
+            "query": filters.query,
             "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
-            "sort": sort,
+            "sort": filters.sort,
             "page": page,
+            "export_query": request.GET.urlencode(),
         },
     )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+EXPORT_COLUMNS = [
+    "id", "state", "source", "received_at", "first_response_at", "closed_at", "location", "need", "solution_area",
+    "industry", "company_size", "region", "deal_value", "currency", "close_date", "final_value", "decline_reason",
+    "lost_reason", "customer_name", "customer_company", "customer_email", "customer_phone",
+]  # fmt: skip
+
+
+def _export_rows(referrals):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(EXPORT_COLUMNS)
+    for referral in referrals.iterator(chunk_size=2000):
+        customer = referral.rfi.customer if referral.customer_details_visible else None
+        yield writer.writerow(
+            [
+                referral.pk,
+                referral.state,
+                referral.source,
+                referral.received_at.isoformat(),
+                referral.first_response_at.isoformat() if referral.first_response_at else "",
+                referral.closed_at.isoformat() if referral.closed_at else "",
+                referral.location.name,
+                referral.rfi.need,
+                referral.rfi.solution_area,
+                referral.rfi.industry,
+                referral.rfi.company_size,
+                referral.rfi.region,
+                referral.deal_value if referral.deal_value is not None else "",
+                referral.currency,
+                referral.close_date.isoformat() if referral.close_date else "",
+                referral.final_value if referral.final_value is not None else "",
+                referral.decline_reason,
+                referral.lost_reason,
+                # Contact details only for referrals the partner said Interested to.
+                *(
+                    (customer.contact_name, customer.company_name, customer.email, customer.phone)
+                    if customer
+                    else ("",) * 4
+                ),
+            ]
+        )
+
+
+@partner_required
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The partner's own referrals as CSV, with the list's filters, streamed row by row."""
+    referrals = ListFilters.from_request(request).apply(Referral.objects.for_user(request.user))
+    response = StreamingHttpResponse(
+        _export_rows(referrals.select_related("rfi__customer", "location")), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="referrals.csv"'
+    return response
 
 
 def _detail(request: HttpRequest, referral: Referral, bound: dict | None = None, status: int = 200) -> HttpResponse:

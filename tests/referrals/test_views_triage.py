@@ -305,3 +305,29 @@ def test_another_partners_user_gets_404_for_every_page_and_action(client, outsid
             assert "Sakura" not in response.content.decode()
         referral.refresh_from_db()
         assert referral.state == state
+
+
+# --- CSV export -----------------------------------------------------------------------------------
+
+
+def read_csv(response) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_the_export_streams_the_partners_own_referrals_with_the_lists_filters(signed_in, partner, other_partner, owner):
+    skipped = make_referral(partner, need="Old ERP")
+    actions.mark_not_interested(skipped, by=owner)
+    interested = make_referral(partner, need="New ERP", **CUSTOMER)
+    actions.mark_interested(interested, by=owner)
+    make_referral(other_partner, need="Someone else's ERP")
+    response = signed_in.get(reverse("referrals:export"), {"tab": "evaluating"})
+    assert response["Content-Disposition"] == 'attachment; filename="referrals.csv"'
+    rows = read_csv(response)
+    assert [(row["id"], row["state"], row["customer_email"]) for row in rows] == [
+        (str(interested.pk), "evaluating", "hanako@yamada.example")
+    ]
+    archived = read_csv(signed_in.get(reverse("referrals:export"), {"tab": "archived", "q": "erp"}))
+    assert [(row["id"], row["customer_email"]) for row in archived] == [(str(skipped.pk), "")]  # never said Interested

@@ -44,6 +44,7 @@ PAGES = {
     "password_reset_complete": everyone(OK),
     "set_language": everyone(REDIRECT),
     "referrals:list": {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": NOT_FOUND},  # each their own
+    "referrals:export": {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": NOT_FOUND},  # their own
     "referrals:dashboard": {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": NOT_FOUND},
     "referrals:detail": partner_only(),
     "referrals:act": everyone(NOT_ALLOWED),  # POST only: see POSTS

@@ -1,0 +1,82 @@
+"""Tips on the dashboard, from the partner's own figures, as the seed gives them: check each
+location's contacts, keep the profile to what you take, answer fast, report outcomes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from profiles.choices import SolutionArea
+from profiles.models import BusinessProfile, Location
+
+from .models import Referral, State
+
+
+def for_partner(partner_id: int, now: datetime) -> list[str]:
+    tips: list[str] = []
+    silent = (
+        Location.objects.filter(profile__partner_id=partner_id, profile__is_active=True, is_active=True)
+        .annotate(contact_count=Count("contacts"))
+        .filter(contact_count=0)
+    )
+    for location in silent.order_by("name")[:3]:
+        tips.append(
+            _("Add a contact to %(location)s: nobody there receives the new-referral emails.")
+            % {"location": location.name}
+        )
+
+    recent = Referral.objects.filter(partner_id=partner_id, received_at__gte=now - timedelta(days=90))
+    figures = recent.aggregate(
+        received=Count("pk"),
+        in_time=Count(
+            "pk",
+            filter=Q(first_response_at__lte=F("received_at") + settings.REFERRAL_RESPONSE_RECOMMENDED),
+        ),
+    )
+    if figures["received"] >= 3 and figures["in_time"] / figures["received"] < 0.8:
+        tips.append(
+            _(
+                "Answer within 24 hours: in the last 90 days you answered %(share)d%% of referrals in time. "
+                "Fast answers rank you higher in partner search."
+            )
+            % {"share": round(100 * figures["in_time"] / figures["received"])}
+        )
+
+    offered = set()
+    for profile in BusinessProfile.objects.filter(partner_id=partner_id, is_active=True):
+        offered.update(profile.solution_areas)
+    skipped = (
+        recent.filter(state__in=[State.SKIPPED, State.DECLINED])
+        .values_list("rfi__solution_area")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    for area, count in skipped:
+        if area in offered and count >= 3:
+            tips.append(
+                ngettext(
+                    "You turned down %(count)d referral about %(area)s: if you do not want them, remove it from "
+                    "your profile's specialties.",
+                    "You turned down %(count)d referrals about %(area)s: if you do not want them, remove it from "
+                    "your profile's specialties.",
+                    count,
+                )
+                % {"count": count, "area": SolutionArea(area).label}
+            )
+            break
+
+    overdue = Referral.objects.filter(partner_id=partner_id, state=State.NEGOTIATING, close_date__lt=now.date()).count()
+    if overdue:
+        tips.append(
+            ngettext(
+                "Report the outcome of %(count)d referral whose estimated close date has passed: won or lost.",
+                "Report the outcome of %(count)d referrals whose estimated close date has passed: won or lost.",
+                overdue,
+            )
+            % {"count": overdue}
+        )
+    return tips
