@@ -42,15 +42,28 @@ class Responsiveness:
     answered_within_24h: int = 0
     lapsed: int = 0  # failed or expired
     accepted: int = 0
+    similar_received: int = 0  # referrals like the one the customer describes (same solution area)
+    similar_accepted: int = 0
 
     @property
-    def score(self) -> float:
+    def speed(self) -> float:
         """Between 0 and 1. A partner with no history starts in the middle (0.5): the share
         answered within 24 hours with one imagined fast and one imagined slow answer added,
         less half the share it let fail or expire."""
         answered = (self.answered_within_24h + 1) / (self.received + 2)
         lapsed = self.lapsed / (self.received + 2)
         return max(0.0, min(1.0, answered - lapsed / 2))
+
+    @property
+    def similar_acceptance(self) -> float:
+        """How often the partner accepted referrals like this one (0.5 without history)."""
+        return (self.similar_accepted + 1) / (self.similar_received + 2)
+
+    @property
+    def score(self) -> float:
+        """What the partner's record adds after fit: mostly speed, and whether it takes
+        deals like this one (the seed: the operator refers similar deals to who accepts them)."""
+        return 0.6 * self.speed + 0.4 * self.similar_acceptance
 
 
 @dataclass
@@ -62,7 +75,23 @@ class Match:
 
     @property
     def answers_fast(self) -> bool:
-        return self.responsiveness.received >= 3 and self.responsiveness.score >= 0.7
+        return self.responsiveness.received >= 3 and self.responsiveness.speed >= 0.7
+
+    @property
+    def record_reasons(self) -> list[str]:
+        """Why the partner's record moves it up or down, in words."""
+        record, reasons = self.responsiveness, []
+        if record.received:
+            reasons.append(
+                _("Answered %(share)d%% of %(count)d referrals within 24 hours")
+                % {"share": round(100 * record.answered_within_24h / record.received), "count": record.received}
+            )
+        if record.similar_received:
+            reasons.append(
+                _("Accepted %(accepted)d of %(count)d similar requests")
+                % {"accepted": record.similar_accepted, "count": record.similar_received}
+            )
+        return reasons
 
 
 def fit(profile: BusinessProfile, needs: Needs) -> tuple[int, list[str]]:
@@ -86,10 +115,11 @@ def fit(profile: BusinessProfile, needs: Needs) -> tuple[int, list[str]]:
     return points, reasons
 
 
-def responsiveness(partner_ids: list[int]) -> dict[int, Responsiveness]:
+def responsiveness(partner_ids: list[int], needs: Needs | None = None) -> dict[int, Responsiveness]:
     """Each partner's record, in one query whatever the number of partners or referrals."""
     from referrals.models import Referral, State
 
+    similar = Q(rfi__solution_area=needs.solution_area) if needs and needs.solution_area else Q(pk__in=[])
     rows = (
         Referral.objects.filter(partner_id__in=partner_ids)
         .order_by()
@@ -105,6 +135,8 @@ def responsiveness(partner_ids: list[int]) -> dict[int, Responsiveness]:
             ),
             lapsed=Count("pk", filter=Q(state__in=[State.FAILED, State.EXPIRED])),
             accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
+            similar_received=Count("pk", filter=similar & ~Q(state=State.NEW)),
+            similar_accepted=Count("pk", filter=similar & Q(accepted_at__isnull=False)),
         )
     )
     return {
@@ -141,7 +173,7 @@ def search(needs: Needs, *, limit: int = 50) -> list[Match]:
         if needs.asks_for_fit and points == 0:
             continue
         matches.append(Match(profile, points, reasons))
-    records = responsiveness([match.profile.partner_id for match in matches])
+    records = responsiveness([match.profile.partner_id for match in matches], needs)
     for match in matches:
         match.responsiveness = records.get(match.profile.partner_id, Responsiveness())
     matches.sort(key=lambda m: (-m.fit, -m.responsiveness.score, m.profile.partner.name))

@@ -62,7 +62,7 @@ def test_among_equal_fits_the_partner_who_answers_fast_ranks_first(db):
     results = matching.search(matching.Needs(region="JP", solution_area="security"))
     assert names(results) == ["Z Fast Partner", "A Slow Partner"]
     assert results[0].answers_fast and not results[1].answers_fast
-    assert results[0].responsiveness.score > 0.7 > results[1].responsiveness.score
+    assert results[0].responsiveness.speed > 0.7 > results[1].responsiveness.speed
 
 
 def test_a_partner_without_history_sits_between_fast_and_slow(db):
@@ -124,3 +124,23 @@ def test_a_partners_public_page_shows_its_profile_and_offices_but_no_contacts(cl
     assert "@partner.example" not in page  # contacts' emails are the partner's business
     inactive = profile("Hidden", is_active=False)
     assert client.get(reverse("partners:profile", args=[inactive.pk])).status_code == 404
+
+
+def test_a_partner_that_accepts_similar_deals_ranks_above_one_that_declines_them(db):
+    taker = profile("B Takes such deals", solution_areas=["security"])
+    picky = profile("A Declines such deals", solution_areas=["security"])
+    start = timezone.now() - timedelta(days=20)
+    for partner, accepts in ((taker.partner, True), (picky.partner, False)):
+        user = UserFactory(partner=partner)
+        for _ in range(3):
+            referral = make_referral(partner, now=start, solution_area="security")
+            actions.mark_interested(referral, by=user, now=start + timedelta(hours=1))  # both answer fast
+            if accepts:
+                actions.accept(referral, by=user, deal_value=100, currency="USD", close_date=timezone.localdate())
+            else:
+                actions.decline(referral, by=user, reason="not_a_fit")
+    results = matching.search(matching.Needs(solution_area="security"))
+    assert names(results) == ["B Takes such deals", "A Declines such deals"]
+    assert "Accepted 3 of 3 similar requests" in results[0].record_reasons
+    assert "Accepted 0 of 3 similar requests" in results[1].record_reasons
+    assert "Answered 100% of 3 referrals within 24 hours" in results[0].record_reasons
