@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
 
     def handle(self, *args, now: str | None = None, dry_run: bool = False, **options) -> None:
-        at = self.parse_now(now) if now else timezone.now()
+        at = self.parse_now(now) if now is not None else timezone.now()
         result = sweeps.run(at, dry_run=dry_run)
         self.stdout.write(f"Sweep at {at.isoformat()}:")
         for kind, ids in result.as_dict().items():
@@ -31,7 +31,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {verb} {len(ids)} {what}: {listed}")
 
     def parse_now(self, value: str) -> datetime:
-        moment = parse_datetime(value)
+        try:
+            moment = parse_datetime(value)
+        except ValueError:  # well-formed but impossible, such as month 13
+            moment = None
         if moment is None:
             raise CommandError(
                 f"--now must be an ISO 8601 date and time, such as 2026-11-23T09:00:00+09:00; got {value!r}"
