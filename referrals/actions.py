@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
@@ -271,6 +272,17 @@ class CustomerDetails:
     phone: str
     language: str
 
+    @classmethod
+    def from_form(cls, data: dict, *, language: str) -> CustomerDetails:
+        """From a form's cleaned data (the customer's own form, or the operator's in admin)."""
+        return cls(
+            contact_name=data["contact_name"],
+            company_name=data["company_name"],
+            email=data["email"],
+            phone=data.get("phone", ""),
+            language=language,
+        )
+
 
 def check_locations(locations: Sequence[Location]) -> None:
     if not locations:
@@ -350,61 +362,65 @@ def submit_rfi(
 # --- The system: timeouts -------------------------------------------------------------------------
 
 
-def _sweep(
-    overdue: Callable[[datetime], object],
-    *,
-    from_state: State,
-    to_state: State,
-    action: str,
-    note: str,
-    now: datetime,
-    batch_size: int,
-    dry_run: bool,
+def _in_batches(
+    due: QuerySet[Referral], handle: Callable[[list[int]], None], *, batch_size: int, dry_run: bool
 ) -> list[int]:
-    """Archive every overdue referral in bounded, set-based batches: one UPDATE, one INSERT of
-    events and one of emails per batch. ``skip_locked`` lets two beat instances (or a partner's
-    click holding a row) share the work without waiting on each other or doing it twice."""
+    """Run ``handle`` over every referral ``due`` selects, in bounded batches, each in its own
+    transaction. ``skip_locked`` lets two beat instances (or a partner's click holding a row)
+    share the work without waiting on each other or doing it twice; ``handle`` must take the
+    rows out of ``due`` (a new state, a timestamp), so the next batch moves on."""
     if dry_run:
-        return list(overdue(now).order_by("pk").values_list("pk", flat=True))
-    changed: list[int] = []
+        return list(due.order_by("pk").values_list("pk", flat=True))
+    done: list[int] = []
     while True:
         with transaction.atomic():
-            ids = list(
-                overdue(now)
-                .order_by("pk")
-                .select_for_update(skip_locked=True)
-                .values_list("pk", flat=True)[:batch_size]
-            )
+            ids = list(due.order_by("pk").select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch_size])
             if not ids:
-                return changed
-            # The one sanctioned bulk change of state: the rows are locked and still in
-            # ``from_state``, and their events and emails are written in this transaction.
-            Referral.objects.filter(pk__in=ids, state=from_state).update(state=to_state, closed_at=now, updated_at=now)
-            ReferralEvent.objects.bulk_create(
-                ReferralEvent(
-                    referral_id=pk,
-                    action=action,
-                    from_state=from_state,
-                    to_state=to_state,
-                    actor_kind=ActorKind.SYSTEM,
-                    note=note,
-                    created_at=now,
-                )
-                for pk in ids
-            )
-            messages: list[Message] = []
-            for referral in Referral.objects.filter(pk__in=ids).select_related("rfi__customer", "partner", "location"):
-                messages += _emails_after(referral)
-            enqueue(messages, now=now)
-            changed += ids
+                return done
+            handle(ids)
+            done += ids
         if len(ids) < batch_size:
-            return changed
+            return done
+
+
+def _queue_emails_for(ids: list[int], emails_for: Callable[[Referral], list[Message]], now: datetime) -> None:
+    messages: list[Message] = []
+    for referral in Referral.objects.filter(pk__in=ids).select_related("rfi__customer", "partner", "location"):
+        messages += emails_for(referral)
+    enqueue(messages, now=now)
+
+
+def _sweep(
+    due: QuerySet[Referral], *, from_state: State, to_state: State, action: str, note: str, now: datetime, **batching
+) -> list[int]:
+    """Archive every overdue referral, set-based: per batch one UPDATE, one INSERT of events
+    and one of emails."""
+
+    def archive(ids: list[int]) -> None:
+        # The one sanctioned bulk change of state: the rows are locked and still in
+        # ``from_state``, and their events and emails are written in this transaction.
+        Referral.objects.filter(pk__in=ids, state=from_state).update(state=to_state, closed_at=now, updated_at=now)
+        ReferralEvent.objects.bulk_create(
+            ReferralEvent(
+                referral_id=pk,
+                action=action,
+                from_state=from_state,
+                to_state=to_state,
+                actor_kind=ActorKind.SYSTEM,
+                note=note,
+                created_at=now,
+            )
+            for pk in ids
+        )
+        _queue_emails_for(ids, _emails_after, now)
+
+    return _in_batches(due, archive, **batching)
 
 
 def fail_overdue(now: datetime, *, batch_size: int | None = None, dry_run: bool = False) -> list[int]:
     """New referrals unanswered for 72 hours → failed; the customer is asked to choose again."""
     return _sweep(
-        lambda at: Referral.objects.overdue_new(at),
+        Referral.objects.overdue_new(now),
         from_state=State.NEW,
         to_state=State.FAILED,
         action="fail",
@@ -418,7 +434,7 @@ def fail_overdue(now: datetime, *, batch_size: int | None = None, dry_run: bool 
 def expire_overdue(now: datetime, *, batch_size: int | None = None, dry_run: bool = False) -> list[int]:
     """Evaluating referrals without accept or decline for 7 days → expired."""
     return _sweep(
-        lambda at: Referral.objects.overdue_evaluating(at),
+        Referral.objects.overdue_evaluating(now),
         from_state=State.EVALUATING,
         to_state=State.EXPIRED,
         action="expire",
@@ -432,34 +448,24 @@ def expire_overdue(now: datetime, *, batch_size: int | None = None, dry_run: boo
 # --- The system: reminders --------------------------------------------------------------------------
 
 
-def _remind(due, *, mark: str, emails_for, now: datetime, batch_size: int, dry_run: bool) -> list[int]:
+def _remind(
+    due: QuerySet[Referral], *, mark: str, emails_for: Callable[[Referral], list[Message]], now: datetime, **batching
+) -> list[int]:
     """Send one kind of reminder to every referral ``due`` selects, once: the referral's own
-    timestamp (``mark``) takes it out of the selection in the same transaction that queues the
+    timestamp (``mark``) takes it out of the selection in the transaction that queues the
     emails, and the emails' reason keys are unique besides."""
-    if dry_run:
-        return list(due(now).order_by("pk").values_list("pk", flat=True))
-    sent: list[int] = []
-    while True:
-        with transaction.atomic():
-            ids = list(
-                due(now).order_by("pk").select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch_size]
-            )
-            if not ids:
-                return sent
-            Referral.objects.filter(pk__in=ids).update(**{mark: now})
-            messages: list[Message] = []
-            for referral in Referral.objects.filter(pk__in=ids).select_related("rfi", "partner", "location"):
-                messages += emails_for(referral)
-            enqueue(messages, now=now)
-            sent += ids
-        if len(ids) < batch_size:
-            return sent
+
+    def remind(ids: list[int]) -> None:
+        Referral.objects.filter(pk__in=ids).update(**{mark: now})
+        _queue_emails_for(ids, emails_for, now)
+
+    return _in_batches(due, remind, **batching)
 
 
 def remind_unanswered(now: datetime, *, batch_size: int | None = None, dry_run: bool = False) -> list[int]:
     """New referrals that waited the recommended 24 hours: remind the location's contacts."""
     return _remind(
-        lambda at: Referral.objects.due_reminder(at),
+        Referral.objects.due_reminder(now),
         mark="reminded_at",
         emails_for=emails.reminder,
         now=now,
@@ -471,7 +477,7 @@ def remind_unanswered(now: datetime, *, batch_size: int | None = None, dry_run: 
 def send_last_calls(now: datetime, *, batch_size: int | None = None, dry_run: bool = False) -> list[int]:
     """Referrals a few hours from failing or expiring: a last call to the location's contacts."""
     return _remind(
-        lambda at: Referral.objects.due_last_call(at),
+        Referral.objects.due_last_call(now),
         mark="last_call_at",
         emails_for=emails.last_call,
         now=now,

@@ -404,13 +404,7 @@ class RFIAdmin(admin.ModelAdmin):
             return
         data = form.cleaned_data
         rfi = actions.submit_rfi(
-            actions.CustomerDetails(
-                contact_name=data["contact_name"],
-                company_name=data["company_name"],
-                email=data["email"],
-                phone=data["phone"],
-                language=data["language"],
-            ),
+            actions.CustomerDetails.from_form(data, language=data["language"]),
             data["locations"],
             by=request.user,
             source=data["source"],

@@ -45,13 +45,7 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             rfi = actions.submit_rfi(
-                actions.CustomerDetails(
-                    contact_name=data["contact_name"],
-                    company_name=data["company_name"],
-                    email=data["email"],
-                    phone=data["phone"],
-                    language=(get_language() or "en")[:2],
-                ),
+                actions.CustomerDetails.from_form(data, language=(get_language() or "en")[:2]),
                 data["locations"],
                 need=data["need"],
                 solution_area=data["solution_area"],

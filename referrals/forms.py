@@ -49,16 +49,28 @@ class AcceptForm(ActionForm):
         return data
 
 
-class DeclineForm(ActionForm):
-    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *DeclineReason.choices], required=False)
+class ReasonForm(ActionForm):
+    """Decline and Lost: a reason from the list, and a note if the partner wants."""
+
+    reasons: type[DeclineReason] | type[LostReason]
+
+    reason = forms.ChoiceField(label=_("Reason"), required=False)
     note = forms.CharField(
         label=_("Note (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", "—"), *self.reasons.choices]
+
     def clean(self):
         data = super().clean()
-        self.run_check(actions.clean_reason, data.get("reason") or "", DeclineReason)
+        self.run_check(actions.clean_reason, data.get("reason") or "", self.reasons)
         return data
+
+
+class DeclineForm(ReasonForm):
+    reasons = DeclineReason
 
 
 class WonForm(ActionForm):
@@ -76,16 +88,8 @@ class WonForm(ActionForm):
         return data
 
 
-class LostForm(ActionForm):
-    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *LostReason.choices], required=False)
-    note = forms.CharField(
-        label=_("Note (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-    def clean(self):
-        data = super().clean()
-        self.run_check(actions.clean_reason, data.get("reason") or "", LostReason)
-        return data
+class LostForm(ReasonForm):
+    reasons = LostReason
 
 
 # action name (URL and transition) → the form it needs, or ActionForm for a plain click

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from profiles.models import Location
@@ -39,12 +38,8 @@ class InsightFilters(forms.Form):
     def apply(self, referrals):
         if not self.is_valid():
             return referrals
-        zone = timezone.get_current_timezone()
         data = self.cleaned_data
-        if data["since"]:
-            referrals = referrals.filter(received_at__gte=datetime.combine(data["since"], time.min, zone))
-        if data["until"]:
-            referrals = referrals.filter(received_at__lte=datetime.combine(data["until"], time.max, zone))
+        referrals = referrals.received_between(data["since"], data["until"])
         if data["location"]:
             referrals = referrals.filter(location=data["location"])
         if data["source"]:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -157,6 +157,16 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         if not user.is_authenticated or not user.partner_id:
             return self.none()
         return self.filter(partner_id=user.partner_id)
+
+    def received_between(self, since: date | None, until: date | None) -> ReferralQuerySet:
+        """Received on or after ``since`` and on or before ``until``, days in the active time zone."""
+        zone = timezone.get_current_timezone()
+        referrals = self
+        if since:
+            referrals = referrals.filter(received_at__gte=datetime.combine(since, time.min, zone))
+        if until:
+            referrals = referrals.filter(received_at__lt=datetime.combine(until + timedelta(days=1), time.min, zone))
+        return referrals
 
     def active(self) -> ReferralQuerySet:
         return self.filter(state__in=ACTIVE_STATES)

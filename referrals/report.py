@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from profiles.choices import Region
@@ -41,11 +40,7 @@ class ReportFilters(forms.Form):
         if not self.is_valid():
             return referrals
         data = self.cleaned_data
-        zone = timezone.get_current_timezone()
-        if data["since"]:
-            referrals = referrals.filter(received_at__gte=datetime.combine(data["since"], time.min, zone))
-        if data["until"]:
-            referrals = referrals.filter(received_at__lte=datetime.combine(data["until"], time.max, zone))
+        referrals = referrals.received_between(data["since"], data["until"])
         if data["source"]:
             referrals = referrals.filter(source=data["source"])
         if data["region"]:

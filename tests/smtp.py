@@ -7,6 +7,8 @@ import email
 import email.policy
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 
 import pytest
@@ -54,13 +56,21 @@ class Mailbox:
         return text, html
 
 
-@pytest.fixture
-def smtp_server():
+@contextmanager
+def running_smtp_server() -> Iterator[tuple[Mailbox, int]]:
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     controller.start()
-    yield mailbox, controller.port
-    controller.stop()
+    try:
+        yield mailbox, controller.port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    with running_smtp_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import kombu.pools
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 from django.db import connection
 
-from tests.smtp import Mailbox, free_port
+from tests.integration.processes import celery_worker_command, reset_connections
+from tests.smtp import running_smtp_server
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -29,11 +27,8 @@ def redis_url() -> str:
 
 @pytest.fixture(scope="module")
 def mailbox():
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, controller.port
-    controller.stop()
+    with running_smtp_server() as server:
+        yield server
 
 
 @pytest.fixture
@@ -43,13 +38,6 @@ def inbox(mailbox):
     box.refusing = False
     box.refused = 0
     return box
-
-
-def reset_connections(app) -> None:
-    """Forget pooled broker connections, so that the next publish uses ``broker_url`` as it is now."""
-    kombu.pools.reset()  # closes and forgets every pooled connection and producer
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.fixture(scope="module")
@@ -78,22 +66,7 @@ def celery_worker(django_db_setup, django_db_blocker, mailbox):
     }
     log = open(ROOT / "var" / f"celery-worker-{os.getpid()}.log", "w")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "referrals_portal",
-            "worker",
-            "-P",
-            "threads",
-            "-c",
-            "4",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "info",
-        ],
+        celery_worker_command("-P", "threads", "-c", "4"),
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -113,7 +113,7 @@ def test_with_the_broker_down_pages_work_actions_are_recorded_and_emails_go_out_
     celery_worker, inbox, partner, owner, client
 ):
     from referrals_portal.celery import app
-    from tests.integration.conftest import reset_connections
+    from tests.integration.processes import reset_connections
 
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there: the broker is down
     reset_connections(app)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.integration.processes import celery_worker_command
 from tests.smtp import free_port
 
 pytestmark = pytest.mark.integration
@@ -82,20 +83,7 @@ def test_web_and_worker_recover_when_postgresql_restarts(spare_cluster, tmp_path
     )
     with open(worker_log, "w") as log:
         worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "referrals_portal",
-                "worker",
-                "-P",
-                "solo",
-                "-l",
-                "info",
-                "--without-mingle",
-                "--without-gossip",
-            ],
+            celery_worker_command("-P", "solo"),
             cwd=ROOT,
             env=env,
             stdout=log,
