@@ -1,0 +1,340 @@
+"""Benchmarks, each against a baseline measured in the same run; prints a table and writes
+bench/results/latest.json.
+
+    ./dev bench              # PostgreSQL database "bench", 1,000,000 referrals
+    ./dev bench --quick      # 50,000 referrals, shorter runs: a smoke test of the suite itself
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+django.setup()
+
+from django.core.mail import EmailMultiAlternatives, get_connection  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+
+from bench.generate import copy, generate, reset_sequences  # noqa: E402
+from outbox import sending  # noqa: E402
+from outbox.models import OutboundEmail  # noqa: E402
+from profiles import matching  # noqa: E402
+from referrals import actions  # noqa: E402
+from referrals.models import RFI, Customer, Referral  # noqa: E402
+from referrals.views import _counts  # noqa: E402
+from tests.smtp import running_smtp_server  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+# --- Pages under gunicorn ---------------------------------------------------------------------------
+
+
+class Client:
+    def __init__(self, port: int) -> None:
+        self.port, self.cookies = port, {}
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes, http.client.HTTPResponse]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Host": "127.0.0.1"}
+        data = None
+        if body is not None:
+            data = urlencode(body)
+            headers.update(
+                {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://127.0.0.1:{self.port}/"}
+            )
+        conn.request(method, path, body=data, headers=headers)
+        response = conn.getresponse()
+        content = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, value = header.split(";", 1)[0].split("=", 1)
+            self.cookies[name] = value
+        conn.close()
+        return response.status, content, response
+
+    def sign_in(self, username: str, password: str) -> None:
+        _status, page, _ = self.request("GET", "/accounts/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+        status, _, _ = self.request(
+            "POST", "/accounts/login/", {"csrfmiddlewaretoken": token, "username": username, "password": password}
+        )
+        assert status == 302 and "sessionid" in self.cookies, "bench sign-in failed"
+
+
+def load(port: int, cookies: dict, path: str, *, seconds: float, concurrency: int) -> dict:
+    """Closed-loop load: ``concurrency`` clients, each sending the next request when the last answered."""
+    latencies: list[float] = []
+    errors = [0]
+    stop = time.perf_counter() + seconds
+    lock = threading.Lock()
+
+    def client() -> None:
+        c = Client(port)
+        c.cookies = dict(cookies)
+        mine = []
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            status, _content, _ = c.request("GET", path)
+            mine.append(time.perf_counter() - started)
+            if status != 200:
+                errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    return {
+        "requests": len(latencies),
+        "errors": errors[0],
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(1000 * percentile(latencies, 0.5), 1),
+        "p95_ms": round(1000 * percentile(latencies, 0.95), 1),
+    }
+
+
+def bench_pages(*, seconds: float, concurrency: int) -> dict:
+    port = 18000 + os.getpid() % 1000
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "LOGIN_FAILURE_LIMIT": "1000000",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "referrals_portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                Client(port).request("GET", "/accounts/login/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        client = Client(port)
+        client.sign_in("bench", "bench-pass")
+        referral = Referral.objects.filter(partner_id=1, state="negotiating").order_by("-received_at").first()
+        pages = {
+            "inbox (archived tab, 10,000 referrals)": "/referrals/?tab=archived",
+            "referral page": f"/referrals/{referral.pk}/",
+            "insights": "/insights/",
+            "dashboard": "/referrals/dashboard/",
+        }
+        results = {}
+        for name, path in pages.items():
+            _status, content, _ = client.request("GET", path)
+            floor = load(
+                port, client.cookies, f"/bench/floor/?bytes={len(content)}", seconds=seconds, concurrency=concurrency
+            )
+            page = load(port, client.cookies, path, seconds=seconds, concurrency=concurrency)
+            results[name] = {"page": page, "floor": floor, "bytes": len(content),
+                             "throughput_ratio": round(page["rps"] / floor["rps"], 2)}  # fmt: skip
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+# --- The sweep against the bare SQL -----------------------------------------------------------------
+
+
+def overdue_referrals(count: int, now: datetime) -> None:
+    """``count`` new referrals of partner 2, received 80 hours ago: all due to fail."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM referrals_referral")
+        start = cursor.fetchone()[0] + 1
+    received = now - timedelta(hours=80)
+    ids = range(start, start + count)
+    copy(Customer, ({"id": i, "contact_name": f"C{i}", "company_name": "X", "email": f"c{i}@customer.example",
+                     "phone": "", "language": "ja", "created_at": received} for i in ids))  # fmt: skip
+    copy(RFI, ({"id": i, "customer_id": i, "source": "search", "need": "Overdue request", "solution_area": "data_ai",
+                "company_size": "small", "industry": "retail", "region": "JP", "budget_range": "unknown",
+                "timeline": "now", "consent_to_share": True, "status_token": secrets.token_urlsafe(24),
+                "created_at": received} for i in ids))  # fmt: skip
+    copy(Referral, ({"id": i, "rfi_id": i, "partner_id": 2, "location_id": 2, "source": "search", "state": "new",
+                     "received_at": received, "updated_at": received, "currency": "", "decline_reason": "",
+                     "lost_reason": "", "outcome_note": ""} for i in ids))  # fmt: skip
+    reset_sequences()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE referrals_referral")
+
+
+def bench_sweep(count: int) -> dict:
+    now = datetime.now(UTC)
+    overdue_referrals(count, now)
+    started = time.perf_counter()
+    changed = actions.fail_overdue(now)
+    sweep_seconds = time.perf_counter() - started
+    assert len(changed) == count
+    overdue_referrals(count, now)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE referrals_referral SET state = 'failed', closed_at = %s, updated_at = %s "
+            "WHERE state = 'new' AND received_at <= %s",
+            [now, now, now - timedelta(hours=72)],
+        )
+        assert cursor.rowcount == count
+    bare_seconds = time.perf_counter() - started
+    return {"referrals": count, "sweep_s": round(sweep_seconds, 2), "bare_sql_s": round(bare_seconds, 2),
+            "ratio": round(sweep_seconds / bare_seconds, 1)}  # fmt: skip
+
+
+# --- The outbox drain against Django's send_messages ---------------------------------------------
+
+
+def bench_outbox(count: int) -> dict:
+    with running_smtp_server() as (mailbox, port), override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=port,
+        EMAIL_USE_TLS=False, EMAIL_USE_SSL=False, EMAIL_HOST_USER="", EMAIL_HOST_PASSWORD="",
+    ):  # fmt: skip
+        now = datetime.now(UTC)
+        OutboundEmail.objects.bulk_create(
+            OutboundEmail(
+                dedupe_key=f"bench:{now.timestamp()}:{i}",
+                template="bench",
+                to_email=f"to{i}@bench.example",
+                language="en",
+                subject="Bench",
+                body_text="Hello\n" * 20,
+                body_html="<p>Hello</p>" * 20,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for i in range(count)
+        )
+        started = time.perf_counter()
+        result = sending.drain(limit=count)
+        drain_seconds = time.perf_counter() - started
+        assert result["sent"] == count, result
+        messages = []
+        for i in range(count):
+            message = EmailMultiAlternatives("Bench", "Hello\n" * 20, "bench@portal.example", [f"to{i}@bench.example"])
+            message.attach_alternative("<p>Hello</p>" * 20, "text/html")
+            messages.append(message)
+        started = time.perf_counter()
+        with get_connection() as smtp:
+            smtp.send_messages(messages)
+        baseline_seconds = time.perf_counter() - started
+        assert len(mailbox.messages) == 2 * count
+    return {"emails": count, "drain_s": round(drain_seconds, 2), "send_messages_s": round(baseline_seconds, 2),
+            "ratio": round(drain_seconds / baseline_seconds, 1)}  # fmt: skip
+
+
+# --- Search and dashboard counts, in process --------------------------------------------------------------
+
+
+def timed(call, runs: int) -> dict:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    return {
+        "runs": runs,
+        "p50_ms": round(1000 * statistics.median(samples), 1),
+        "p95_ms": round(1000 * percentile(samples, 0.95), 1),
+    }
+
+
+def bench_queries(runs: int) -> dict:
+    areas = ["cloud_infrastructure", "data_ai", "security", "modern_work"]
+    needs = [matching.Needs(region="JP", solution_area=areas[i % 4], industry="retail") for i in range(runs)]
+    it = iter(needs * 2)
+    return {
+        "partner search (2,000 partners)": timed(lambda: matching.search(next(it)), runs),
+        "dashboard counts (10,000 referrals)": timed(lambda: _counts(Referral.objects.for_partner(1)), runs),
+    }
+
+
+TARGETS = "inbox and referral page ≥ 50% of the floor's throughput, p95 < 50 ms; sweep ≤ 3× bare SQL; drain ≤ 2× send_messages; search p95 < 100 ms"
+
+
+def table(results: dict) -> str:
+    lines = ["| benchmark | measured | baseline (same run) | ratio | target |", "|---|---|---|---|---|"]
+    for name, page in results["pages"].items():
+        target = "≥ 0.50, p95 < 50 ms" if name.startswith(("inbox", "referral")) else "—"
+        lines.append(
+            f"| {name} | {page['page']['rps']} req/s, p50 {page['page']['p50_ms']} ms, p95 {page['page']['p95_ms']} ms "
+            f"| floor ({page['bytes']} B): {page['floor']['rps']} req/s, p95 {page['floor']['p95_ms']} ms "
+            f"| {page['throughput_ratio']} | {target} |"
+        )
+    sweep = results["sweep"]
+    lines.append(
+        f"| timeout sweep, {sweep['referrals']:,} overdue | {sweep['sweep_s']} s | bare SQL UPDATE: {sweep['bare_sql_s']} s | {sweep['ratio']}× | ≤ 3× |"
+    )
+    outbox = results["outbox"]
+    lines.append(
+        f"| outbox drain, {outbox['emails']:,} emails to SMTP on loopback | {outbox['drain_s']} s | send_messages, one connection: {outbox['send_messages_s']} s | {outbox['ratio']}× | ≤ 2× |"
+    )
+    for name, figures in results["queries"].items():
+        lines.append(
+            f"| {name} | p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms | — | — | {'p95 < 100 ms' if 'search' in name else '—'} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--skip-generate", action="store_true", help="reuse the data set already in the database")
+    arguments = parser.parse_args()
+    if connection.vendor != "postgresql" or "bench" not in connection.settings_dict["NAME"]:
+        raise SystemExit("Point DATABASE_URL at a PostgreSQL database named *bench* (./dev bench does).")
+    scale = {"referrals": 50_000, "focus": 10_000} if arguments.quick else {"referrals": 1_000_000, "focus": 10_000}
+    results: dict = {
+        "started": datetime.now(UTC).isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+    }
+    if not arguments.skip_generate:
+        results["data"] = generate(partners=2000, locations=5000, users=10000, **scale)
+        print("generated:", results["data"], flush=True)
+    seconds, concurrency = (3, 4) if arguments.quick else (10, 4)
+    results["pages"] = bench_pages(seconds=seconds, concurrency=concurrency)
+    results["sweep"] = bench_sweep(10_000 if arguments.quick else 100_000)
+    results["outbox"] = bench_outbox(500 if arguments.quick else 2_000)
+    results["queries"] = bench_queries(20 if arguments.quick else 100)
+    results["table"] = table(results)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / ("quick.json" if arguments.quick else "latest.json")).write_text(
+        json.dumps(results, indent=2, default=str)
+    )
+    print(results["table"])
+    print("Targets:", TARGETS)
+
+
+if __name__ == "__main__":
+    main()
