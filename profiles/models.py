@@ -72,10 +72,6 @@ class User(AbstractUser):
         if self.partner is None and not self.is_staff and not self.is_superuser:
             raise ValidationError({"partner": _("A user who is not operator staff must belong to a partner company.")})
 
-    @property
-    def is_partner_user(self) -> bool:
-        return self.partner_id is not None
-
 
 class BusinessProfile(models.Model):
     """What a partner offers in one region; matching and partner search read it."""
@@ -125,10 +121,6 @@ class BusinessProfile(models.Model):
     @property
     def company_size_labels(self) -> list[str]:
         return labels(CompanySize, self.company_sizes)
-
-    @property
-    def keyword_list(self) -> list[str]:
-        return [word.strip() for word in self.keywords.split(",") if word.strip()]
 
     def has_reachable_location(self) -> bool:
         """At least one active location with a contact: someone gets the new-referral email."""

@@ -171,9 +171,6 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
     def active(self) -> ReferralQuerySet:
         return self.filter(state__in=ACTIVE_STATES)
 
-    def archived(self) -> ReferralQuerySet:
-        return self.filter(state__in=ARCHIVED_STATES)
-
     def awaiting_response(self) -> ReferralQuerySet:
         return self.filter(state=State.NEW).order_by("received_at")
 
@@ -320,9 +317,6 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     @property
     def deadline(self) -> datetime | None:
         return self.fails_at or self.expires_at
-
-    def waiting_for(self, now: datetime) -> timedelta:
-        return now - self.received_at
 
     @property
     def is_active(self) -> bool:
