@@ -25,6 +25,9 @@ class OutboundEmail(models.Model):
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("text body"))
     body_html = models.TextField(_("HTML body"))
+    # False for rows a bulk job wrote without rendering them (the timeout sweep): the worker
+    # renders them, from the rows they are about, just before sending.
+    rendered = models.BooleanField(_("rendered"), default=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

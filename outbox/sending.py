@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import OutboundEmail
+from .queue import render_deferred
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,10 @@ def deliver(email_id: int, *, now: datetime | None = None, connection=None) -> O
         )
         if email is None:
             return None
+        if not email.rendered and not render_deferred(email):
+            email.status, email.last_error = OutboundEmail.Status.FAILED, "No longer applies: not sent."
+            email.save(update_fields=["status", "last_error"])
+            return OutboundEmail.Status.FAILED
         email.attempts += 1
         try:
             build_message(email, connection).send()
@@ -64,7 +69,8 @@ def deliver(email_id: int, *, now: datetime | None = None, connection=None) -> O
             email.status = OutboundEmail.Status.SENT
             email.sent_at = now
             email.last_error = ""
-        email.save(update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"])
+        sent_fields = ["attempts", "status", "sent_at", "last_error", "next_attempt_at"]
+        email.save(update_fields=[*sent_fields, "subject", "body_text", "body_html", "rendered"])
         return OutboundEmail.Status(email.status)
 
 
@@ -76,13 +82,10 @@ def due_ids(now: datetime, limit: int = 200) -> list[int]:
     )
 
 
-def drain(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
-    """Send every pending email that is due, over one connection."""
+def deliver_many(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
+    """Send the given rows over one connection to the mail server."""
     now = now or timezone.now()
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    ids = due_ids(now, limit)
-    if not ids:
-        return counts
     with get_connection() as connection:
         for email_id in ids:
             status = deliver(email_id, now=now, connection=connection)
@@ -92,4 +95,20 @@ def drain(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
                 counts["failed"] += 1
             elif status == OutboundEmail.Status.PENDING:
                 counts["retry"] += 1
+    return counts
+
+
+def drain(*, now: datetime | None = None, limit: int = 200, most: int = 20_000) -> dict[str, int]:
+    """Send every pending email that is due, ``limit`` at a time over one connection, until none
+    is left (or ``most`` were tried: the next run goes on)."""
+    now = now or timezone.now()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    tried: set[int] = set()
+    while len(tried) < most:
+        ids = [email_id for email_id in due_ids(now, limit + len(tried)) if email_id not in tried][:limit]
+        if not ids:
+            break
+        tried.update(ids)
+        for key, value in deliver_many(ids, now=now).items():
+            counts[key] += value
     return counts

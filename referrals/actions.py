@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from outbox.queue import Message, enqueue
+from outbox.queue import Message, enqueue, enqueue_unrendered
 from profiles.choices import Currency
 from profiles.models import Location, User
 
@@ -412,8 +412,11 @@ def _sweep(
             )
             for pk in ids
         )
-        _queue_emails_for(ids, _emails_after, now)
+        # The customer's "choose another partner" email, written unrendered: the worker renders
+        # it before sending, so a sweep of 100,000 rows does not render 100,000 emails here.
+        enqueue_unrendered(emails.choose_another_partner_unrendered(ids, to_state), now=now)
 
+    assert to_state in PASSED_ON_STATES
     return _in_batches(due, archive, **batching)
 
 

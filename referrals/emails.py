@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 
-from outbox.queue import Message
+from outbox.models import OutboundEmail
+from outbox.queue import Message, register_deferred
 
 from .models import RFI, Referral
 
@@ -94,6 +95,34 @@ def choose_another_partner(referral: Referral) -> list[Message]:
             },
             referral_id=referral.pk,
         )
+    ]
+
+
+@register_deferred("choose_another_partner")
+def rebuild_choose_another_partner(email: OutboundEmail) -> Message | None:
+    """The timeout sweep writes this email unrendered; the worker rebuilds it here."""
+    referral = (
+        Referral.objects.select_related("rfi__customer", "partner", "location").filter(pk=email.referral_id).first()
+    )
+    if referral is None:
+        return None
+    return next((m for m in choose_another_partner(referral) if m.dedupe_key == email.dedupe_key), None)
+
+
+def choose_another_partner_unrendered(referral_ids: list[int], state: str) -> list[OutboundEmail]:
+    """The same emails as ``choose_another_partner``, for many referrals at once, unrendered."""
+    recipients = Referral.objects.filter(pk__in=referral_ids).values_list(
+        "pk", "rfi__customer__email", "rfi__customer__language"
+    )
+    return [
+        OutboundEmail(
+            dedupe_key=f"referral:{pk}:{state}:customer",
+            template="choose_another_partner",
+            to_email=email,
+            language=language,
+            referral_id=pk,
+        )
+        for pk, email, language in recipients
     ]
 
 

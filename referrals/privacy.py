@@ -79,7 +79,11 @@ def erase_customer(customer: Customer, *, now: datetime | None = None) -> Custom
         if customer.erased_at:
             return customer
         _emails_of(customer).update(
-            to_email=f"erased-{customer.pk}@erased.invalid", subject=ERASED, body_text=ERASED, body_html=ERASED
+            to_email=f"erased-{customer.pk}@erased.invalid",
+            subject=ERASED,
+            body_text=ERASED,
+            body_html=ERASED,
+            rendered=True,
         )
         for rfi in customer.rfis.all():
             rfi.need = ERASED
