@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -89,6 +89,27 @@ def enqueue_unrendered(rows: Iterable[OutboundEmail], *, now: datetime) -> None:
     OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
     keys = [row.dedupe_key for row in rows]
     ids = list(OutboundEmail.objects.filter(dedupe_key__in=keys, created_at=now).values_list("id", flat=True))
+    transaction.on_commit(lambda: dispatch(ids))
+
+
+def queue_unrendered_sql(*, template: str, key: str, recipients: str, referral_ids: list[int], now: datetime) -> None:
+    """Write unrendered emails straight from a query, in one INSERT … SELECT: ``recipients``
+    selects ``id`` (the referral), ``email`` and ``language`` for ``referral_ids`` (its
+    parameters); the reason key is ``referral:<id>`` + ``key`` (an SQL string literal). Rows
+    whose key exists are skipped; the new ones go to the workers after commit, as one batch."""
+    assert template in DEFERRED_BUILDERS, template
+    table = OutboundEmail._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (dedupe_key, template, to_email, language, subject, body_text, body_html, rendered, "  # noqa: S608 - names from models, values as parameters
+            "status, attempts, last_error, next_attempt_at, created_at, sent_at, referral_id) "
+            f"SELECT 'referral:' || CAST(recipient.id AS TEXT) || {key}, %s, recipient.email, recipient.language, "
+            "'', '', '', %s, %s, 0, '', %s, %s, NULL, recipient.id "
+            f"FROM ({recipients}) AS recipient WHERE TRUE "
+            "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            [template, False, OutboundEmail.Status.PENDING, now, now, *referral_ids],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
     transaction.on_commit(lambda: dispatch(ids))
 
 

@@ -15,13 +15,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from outbox.queue import Message, enqueue, enqueue_unrendered
+from outbox.queue import Message, enqueue, queue_unrendered_sql
 from profiles.choices import Currency
 from profiles.models import Location, User
 
@@ -363,18 +363,26 @@ def submit_rfi(
 
 
 def _in_batches(
-    due: QuerySet[Referral], handle: Callable[[list[int]], None], *, batch_size: int, dry_run: bool
+    due: QuerySet[Referral],
+    handle: Callable[[list[int]], None],
+    *,
+    batch_size: int,
+    dry_run: bool,
+    order_by: str = "received_at",
 ) -> list[int]:
     """Run ``handle`` over every referral ``due`` selects, in bounded batches, each in its own
     transaction. ``skip_locked`` lets two beat instances (or a partner's click holding a row)
     share the work without waiting on each other or doing it twice; ``handle`` must take the
     rows out of ``due`` (a new state, a timestamp), so the next batch moves on."""
+    # Ordered by the deadline column, which each job's partial index covers: ordering by id
+    # instead made PostgreSQL walk the primary key past every older referral.
+    due = due.order_by(order_by, "pk")
     if dry_run:
-        return list(due.order_by("pk").values_list("pk", flat=True))
+        return list(due.values_list("pk", flat=True))
     done: list[int] = []
     while True:
         with transaction.atomic():
-            ids = list(due.order_by("pk").select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch_size])
+            ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch_size])
             if not ids:
                 return done
             handle(ids)
@@ -398,23 +406,33 @@ def _sweep(
 
     def archive(ids: list[int]) -> None:
         # The one sanctioned bulk change of state: the rows are locked and still in
-        # ``from_state``, and their events and emails are written in this transaction.
+        # ``from_state``, and their events and emails are written in this transaction, each
+        # with one INSERT … SELECT (no Python object per row).
         Referral.objects.filter(pk__in=ids, state=from_state).update(state=to_state, closed_at=now, updated_at=now)
-        ReferralEvent.objects.bulk_create(
-            ReferralEvent(
-                referral_id=pk,
-                action=action,
-                from_state=from_state,
-                to_state=to_state,
-                actor_kind=ActorKind.SYSTEM,
-                note=note,
-                created_at=now,
+        # Table names come from the models and every value is a parameter.
+        marks = ", ".join(["%s"] * len(ids))
+        event, referral = ReferralEvent._meta.db_table, Referral._meta.db_table
+        rfi, customer = RFI._meta.db_table, Customer._meta.db_table
+        columns = "referral_id, action, from_state, to_state, actor_id, actor_kind, note, created_at"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {event} ({columns}) "  # noqa: S608
+                f"SELECT id, %s, %s, %s, NULL, %s, %s, %s FROM {referral} WHERE id IN ({marks})",
+                [action, from_state, to_state, ActorKind.SYSTEM, note, now, *ids],
             )
-            for pk in ids
-        )
         # The customer's "choose another partner" email, written unrendered: the worker renders
         # it before sending, so a sweep of 100,000 rows does not render 100,000 emails here.
-        enqueue_unrendered(emails.choose_another_partner_unrendered(ids, to_state), now=now)
+        queue_unrendered_sql(
+            template="choose_another_partner",
+            key=f"':{to_state}:customer'",
+            recipients=(
+                "SELECT r.id AS id, c.email AS email, c.language AS language "  # noqa: S608
+                f"FROM {referral} r JOIN {rfi} f ON f.id = r.rfi_id JOIN {customer} c ON c.id = f.customer_id "
+                f"WHERE r.id IN ({marks})"
+            ),
+            referral_ids=ids,
+            now=now,
+        )
 
     assert to_state in PASSED_ON_STATES
     return _in_batches(due, archive, **batching)
@@ -438,6 +456,7 @@ def expire_overdue(now: datetime, *, batch_size: int | None = None, dry_run: boo
     """Evaluating referrals without accept or decline for 7 days → expired."""
     return _sweep(
         Referral.objects.overdue_evaluating(now),
+        order_by="evaluating_at",
         from_state=State.EVALUATING,
         to_state=State.EXPIRED,
         action="expire",
@@ -481,6 +500,7 @@ def send_last_calls(now: datetime, *, batch_size: int | None = None, dry_run: bo
     """Referrals a few hours from failing or expiring: a last call to the location's contacts."""
     return _remind(
         Referral.objects.due_last_call(now),
+        order_by="pk",
         mark="last_call_at",
         emails_for=emails.last_call,
         now=now,
