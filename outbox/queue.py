@@ -78,20 +78,6 @@ def register_deferred(template: str):
     return register
 
 
-def enqueue_unrendered(rows: Iterable[OutboundEmail], *, now: datetime) -> None:
-    """Write emails a bulk job produces without rendering them now: a worker renders each just
-    before sending (``outbox.sending``). Rendering three templates per row is what made a
-    100,000-row sweep slow; the row's reason (``dedupe_key``) and recipient are all it needs."""
-    rows = list(rows)
-    for row in rows:
-        row.rendered, row.created_at, row.next_attempt_at = False, now, now
-        assert row.template in DEFERRED_BUILDERS, row.template
-    OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
-    keys = [row.dedupe_key for row in rows]
-    ids = list(OutboundEmail.objects.filter(dedupe_key__in=keys, created_at=now).values_list("id", flat=True))
-    transaction.on_commit(lambda: dispatch(ids))
-
-
 def queue_unrendered_sql(*, template: str, key: str, recipients: str, referral_ids: list[int], now: datetime) -> None:
     """Write unrendered emails straight from a query, in one INSERT … SELECT: ``recipients``
     selects ``id`` (the referral), ``email`` and ``language`` for ``referral_ids`` (its

@@ -109,23 +109,6 @@ def rebuild_choose_another_partner(email: OutboundEmail) -> Message | None:
     return next((m for m in choose_another_partner(referral) if m.dedupe_key == email.dedupe_key), None)
 
 
-def choose_another_partner_unrendered(referral_ids: list[int], state: str) -> list[OutboundEmail]:
-    """The same emails as ``choose_another_partner``, for many referrals at once, unrendered."""
-    recipients = Referral.objects.filter(pk__in=referral_ids).values_list(
-        "pk", "rfi__customer__email", "rfi__customer__language"
-    )
-    return [
-        OutboundEmail(
-            dedupe_key=f"referral:{pk}:{state}:customer",
-            template="choose_another_partner",
-            to_email=email,
-            language=language,
-            referral_id=pk,
-        )
-        for pk, email, language in recipients
-    ]
-
-
 def rfi_received(rfi: RFI, referrals: list[Referral]) -> list[Message]:
     """To the customer: we have your request, and here is your private status link."""
     customer = rfi.customer
