@@ -119,3 +119,24 @@ def make_referral(
     rfi = rfi or RFIFactory(**rfi_fields)
     [referral] = actions.refer(rfi, [location], now=now or timezone.now())
     return referral
+
+
+def rfi_form_data(chosen, **overrides) -> dict:
+    """What a customer posts on the request form, to ``chosen`` locations, with ``overrides``."""
+    return {
+        "locations": [location.pk for location in chosen],
+        "need": "基幹システムをクラウドに移行したい。工場 3 か所です。",
+        "solution_area": "cloud_infrastructure",
+        "industry": "manufacturing",
+        "company_size": "medium",
+        "region": "JP",
+        "budget_range": "medium",
+        "timeline": "quarter",
+        "contact_name": "山田 花子",
+        "company_name": "山田製作所",
+        "email": "hanako@yamada.example",
+        "phone": "+81 6-1234-5678",
+        "consent": "on",
+        "website": "",
+        **overrides,
+    }

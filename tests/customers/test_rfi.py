@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from outbox.models import OutboundEmail
 from referrals.models import RFI, Referral
-from tests.factories import location_with_contact
+from tests.factories import location_with_contact, rfi_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -25,25 +25,7 @@ def two_locations(partner, other_partner):
     return location_with_contact(partner), location_with_contact(other_partner)
 
 
-def form_data(chosen, **overrides):
-    data = {
-        "locations": [location.pk for location in chosen],
-        "need": "基幹システムをクラウドに移行したい。工場 3 か所です。",
-        "solution_area": "cloud_infrastructure",
-        "industry": "manufacturing",
-        "company_size": "medium",
-        "region": "JP",
-        "budget_range": "medium",
-        "timeline": "quarter",
-        "contact_name": "山田 花子",
-        "company_name": "山田製作所",
-        "email": "hanako@yamada.example",
-        "phone": "+81 6-1234-5678",
-        "consent": "on",
-        "website": "",
-    }
-    data.update(overrides)
-    return data
+form_data = rfi_form_data
 
 
 def test_one_rfi_to_two_partners_makes_two_referrals_and_tells_everyone(client, two_locations):

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from referrals import actions
 from referrals.models import RFI, Referral
-from tests.factories import location_with_contact, make_referral
+from tests.factories import location_with_contact, make_referral, rfi_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -31,21 +31,7 @@ def fresh_rate_limits():
 
 
 def rfi_data(location, **overrides):
-    data = {
-        "locations": [location.pk],
-        "need": "We need help moving to the cloud.",
-        "solution_area": "cloud_infrastructure",
-        "industry": "manufacturing",
-        "company_size": "medium",
-        "region": "JP",
-        "budget_range": "medium",
-        "timeline": "quarter",
-        "contact_name": "Hanako",
-        "company_name": "Yamada",
-        "email": "hanako@yamada.example",
-        "consent": "on",
-    }
-    return {**data, **overrides}
+    return rfi_form_data([location], **overrides)
 
 
 @pytest.mark.parametrize("kind", ["html", "sql", "emoji"])
