@@ -28,6 +28,7 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, models  # noqa: E402
 
 from profiles.models import BusinessProfile, Contact, Location, PartnerCompany, User  # noqa: E402
+from referrals import tally  # noqa: E402
 from referrals.models import RFI, Customer, Referral, ReferralEvent  # noqa: E402
 
 REGIONS = ["JP", "US", "GB", "DE", "FR", "SG", "AU", "IN", "CA"]
@@ -188,6 +189,7 @@ def generate(*, partners: int, locations: int, users: int, referrals: int, focus
 
     event_count = copy(ReferralEvent, events())
     reset_sequences()
+    tally_rows = tally.recount()  # the running figures the portal keeps (referrals/tally.py)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {
@@ -197,6 +199,7 @@ def generate(*, partners: int, locations: int, users: int, referrals: int, focus
         "referrals": referrals,
         "focus_partner_referrals": focus,
         "events": event_count,
+        "tally_rows": tally_rows,
         "seconds": round(time.perf_counter() - started, 1),
     }
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 
 from .choices import CompanySize, Industry, SolutionArea
@@ -116,39 +116,67 @@ def fit(profile: BusinessProfile, needs: Needs) -> tuple[int, list[str]]:
 
 
 def responsiveness(partner_ids: list[int], needs: Needs | None = None) -> dict[int, Responsiveness]:
-    """Each partner's record, in one query whatever the number of partners or referrals."""
-    from referrals.models import Referral, State
+    """Each partner's record, from the running tallies (``referrals.tally``): a few rows per
+    partner, whatever the number of referrals."""
+    from referrals import tally
 
-    similar = Q(rfi__solution_area=needs.solution_area) if needs and needs.solution_area else Q(pk__in=[])
-    rows = (
-        Referral.objects.filter(partner_id__in=partner_ids)
-        .order_by()
-        .values("partner_id")
-        .annotate(
-            received=Count("pk"),
-            answered_within_24h=Count(
-                "pk",
-                filter=Q(
-                    first_response_at__isnull=False,
-                    first_response_at__lte=F("received_at") + settings.REFERRAL_RESPONSE_RECOMMENDED,
-                ),
-            ),
-            lapsed=Count("pk", filter=Q(state__in=[State.FAILED, State.EXPIRED])),
-            accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
-            similar_received=Count("pk", filter=similar & ~Q(state=State.NEW)),
-            similar_accepted=Count("pk", filter=similar & Q(accepted_at__isnull=False)),
+    records = tally.records(partner_ids, needs.solution_area if needs else "")
+    return {partner_id: Responsiveness(**figures) for partner_id, figures in records.items()}
+
+
+def _has(field: str, value: str) -> Q:
+    """A JSON list field holding ``value`` (a code from a fixed vocabulary), on any database."""
+    return Q(**{f"{field}__icontains": f'"{value}"'})
+
+
+def fit_in_sql(needs: Needs):
+    """``fit``'s points as an SQL expression, to rank candidates without loading them."""
+    points: list = []
+    for column, value, key in (
+        ("solution_areas", needs.solution_area, "solution_area"),
+        ("industries", needs.industry, "industry"),
+        ("company_sizes", needs.company_size, "company_size"),
+        ("languages", needs.language, "language"),
+    ):
+        if value:
+            points.append(Case(When(_has(column, value), then=Value(FIT_POINTS[key])), default=Value(0)))
+    words = [
+        Case(
+            When(Q(keywords__icontains=word) | Q(headline__icontains=word) | Q(description__icontains=word), then=1),
+            default=Value(0),
         )
-    )
-    return {
-        row.pop("partner_id"): Responsiveness(**row)  # type: ignore[arg-type]
-        for row in rows
-    }
+        for word in needs.words
+    ]
+    if words:
+        points.append(Least(sum(words[1:], words[0]), Value(3)) * FIT_POINTS["keyword"])
+    return sum(points[1:], points[0]) if points else Value(0)
 
 
 def search(needs: Needs, *, limit: int = 50) -> list[Match]:
+    """Active profiles someone will hear from, best fit first, then the partner's record.
+
+    Fit is ranked in SQL over every candidate; records are read only for the candidates that
+    can still make the first ``limit`` (those at or above the fit of the ``limit``-th); only
+    the results are loaded as objects, with their reasons."""
+    reachable = Location.objects.filter(profile=OuterRef("pk"), is_active=True, contacts__isnull=False)
+    candidates = BusinessProfile.objects.filter(Exists(reachable), is_active=True, partner__is_active=True)
+    if needs.region:
+        candidates = candidates.filter(region=needs.region)
+    if needs.city:
+        candidates = candidates.filter(
+            Exists(Location.objects.filter(profile=OuterRef("pk"), is_active=True, city__icontains=needs.city))
+        )
+    candidates = candidates.annotate(points=fit_in_sql(needs))
+    if needs.asks_for_fit:
+        candidates = candidates.filter(points__gt=0)
+    rows = sorted(candidates.values_list("pk", "partner_id", "partner__name", "points"), key=lambda row: -row[3])
+    if len(rows) > limit:
+        rows = [row for row in rows if row[3] >= rows[limit - 1][3]]
+    records = responsiveness([row[1] for row in rows], needs)
+    rows.sort(key=lambda row: (-row[3], -records.get(row[1], Responsiveness()).score, row[2]))
+    rows = rows[:limit]
     profiles = (
-        BusinessProfile.objects.filter(is_active=True, partner__is_active=True)
-        .select_related("partner")
+        BusinessProfile.objects.select_related("partner")
         .prefetch_related(
             # Only locations someone will hear from: active, with at least one contact.
             Prefetch(
@@ -160,21 +188,9 @@ def search(needs: Needs, *, limit: int = 50) -> list[Match]:
                 to_attr="reachable_locations",
             )
         )
+        .in_bulk([row[0] for row in rows])
     )
-    if needs.region:
-        profiles = profiles.filter(region=needs.region)
-    if needs.city:
-        profiles = profiles.filter(locations__city__icontains=needs.city, locations__is_active=True).distinct()
-    matches = []
-    for profile in profiles:
-        if not profile.reachable_locations:
-            continue
-        points, reasons = fit(profile, needs)
-        if needs.asks_for_fit and points == 0:
-            continue
-        matches.append(Match(profile, points, reasons))
-    records = responsiveness([match.profile.partner_id for match in matches], needs)
-    for match in matches:
-        match.responsiveness = records.get(match.profile.partner_id, Responsiveness())
-    matches.sort(key=lambda m: (-m.fit, -m.responsiveness.score, m.profile.partner.name))
-    return matches[:limit]
+    return [
+        Match(profiles[pk], points, fit(profiles[pk], needs)[1], records.get(partner_id, Responsiveness()))
+        for pk, partner_id, _name, points in rows
+    ]

@@ -9,6 +9,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from referrals_portal.lib.choices import ChoiceLabelsMixin
+
 from .choices import ChoiceListValidator, CompanySize, Industry, Language, Region, SolutionArea, labels
 
 phone_validator = RegexValidator(
@@ -73,7 +75,7 @@ class User(AbstractUser):
             raise ValidationError({"partner": _("A user who is not operator staff must belong to a partner company.")})
 
 
-class BusinessProfile(models.Model):
+class BusinessProfile(ChoiceLabelsMixin, models.Model):
     """What a partner offers in one region; matching and partner search read it."""
 
     partner = models.ForeignKey(

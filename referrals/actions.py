@@ -25,7 +25,7 @@ from outbox.queue import Message, enqueue, queue_unrendered_sql
 from profiles.choices import Currency
 from profiles.models import Location, User
 
-from . import emails
+from . import emails, tally
 from .models import (
     PASSED_ON_STATES,
     RFI,
@@ -96,9 +96,10 @@ def _transition(
             raise PermissionDenied
         if not can_proceed(method):
             raise ValidationError(_("The details this step needs are missing."))
-        from_state = locked.state
+        from_state, before = locked.state, tally.Marks.of(locked)
         method(now)
         locked.save()
+        tally.move(locked, from_state=from_state, before=before)
         ReferralEvent.objects.create(
             referral=locked,
             action=name,
@@ -317,6 +318,7 @@ def refer(
         ]
         for referral in referrals:
             referral.save()
+        tally.add(referrals)
         ReferralEvent.objects.bulk_create(
             ReferralEvent(
                 referral=referral,
@@ -409,6 +411,7 @@ def _sweep(
         # ``from_state``, and their events and emails are written in this transaction, each
         # with one INSERT … SELECT (no Python object per row).
         Referral.objects.filter(pk__in=ids, state=from_state).update(state=to_state, closed_at=now, updated_at=now)
+        tally.move_many(ids, from_state=from_state, to_state=to_state)
         # Table names come from the models and every value is a parameter.
         marks = ", ".join(["%s"] * len(ids))
         event, referral = ReferralEvent._meta.db_table, Referral._meta.db_table

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from profiles.choices import CompanySize, Currency, Industry, Language, Region, SolutionArea
+from referrals_portal.lib.choices import ChoiceLabelsMixin
 
 if TYPE_CHECKING:
     from profiles.models import PartnerCompany, User
@@ -106,7 +107,7 @@ def new_status_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class RFI(models.Model):
+class RFI(ChoiceLabelsMixin, models.Model):
     """A customer's request for information; sent to one or several partner locations."""
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="rfis")
@@ -240,7 +241,7 @@ def _has_lost_reason(referral: Referral) -> bool:
     return bool(referral.lost_reason)
 
 
-class Referral(ConcurrentTransitionMixin, models.Model):
+class Referral(ChoiceLabelsMixin, ConcurrentTransitionMixin, models.Model):
     """One RFI as one partner location received it. Its state changes only through
     ``referrals.actions``; the field is protected against assignment."""
 
@@ -287,6 +288,12 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         indexes = [
             # The partner's inbox: one company's referrals in a stage, newest or oldest first.
             models.Index(fields=["partner", "state", "received_at"], name="referral_inbox"),
+            # The archive tab spans seven states: newest first straight off one index.
+            models.Index(
+                fields=["partner", "-received_at", "-id"],
+                condition=Q(state__in=[state.value for state in ARCHIVED_STATES]),
+                name="referral_archive",
+            ),
             # The 72-hour sweep reads only new referrals by when they arrived.
             models.Index(fields=["received_at"], condition=Q(state="new"), name="referral_new_due"),
             # The 7-day sweep reads only evaluating referrals by when they entered evaluating.
@@ -410,7 +417,7 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
-class ReferralEvent(models.Model):
+class ReferralEvent(ChoiceLabelsMixin, models.Model):
     """One entry of a referral's timeline: every transition, who or what made it, and when."""
 
     referral = models.ForeignKey(Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="events")
@@ -437,3 +444,27 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.from_state or '∅'} → {self.to_state}"
+
+
+class ReferralTally(models.Model):
+    """How many of a partner's referrals about one solution area are in one state, and how many
+    of those were answered within 24 hours or accepted: ``GROUP BY partner, solution area,
+    state`` over the referrals, kept by ``referrals.tally`` in the transaction of every change
+    (creating, each action, each sweep), so the inbox's tabs, the dashboard and partner search
+    read a few rows instead of a partner's whole history. ``manage.py recount_tallies``
+    rebuilds it from the referrals."""
+
+    partner = models.ForeignKey("profiles.PartnerCompany", on_delete=models.CASCADE, related_name="+")
+    solution_area = models.CharField(max_length=32, choices=SolutionArea.choices)
+    state = models.CharField(max_length=16, choices=State.choices)
+    referrals = models.IntegerField(default=0)
+    answered_in_time = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "solution_area", "state"], name="one_tally_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}/{self.solution_area}/{self.state}: {self.referrals}"

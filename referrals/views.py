@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from profiles.models import User
 
 from . import forms as action_forms
-from . import tips
+from . import tally, tips
 from .actions import ReferralConflict
 from .models import ARCHIVED_STATES, Referral, State
 
@@ -104,8 +104,23 @@ def _evaluating_waiting(referral: Referral, now: datetime) -> Waiting:
     return Waiting(referral, waited, left, "ok", _("On track"))
 
 
-def _counts(referrals) -> dict[str, int]:
-    return referrals.aggregate(**{key: Count("pk", filter=condition) for key, (_label, condition) in TABS.items()})
+def _counts(states: dict[str, int]) -> dict[str, int]:
+    """The tabs' counts from the partner's referrals per state (``tally.by_state``)."""
+    return {
+        "new": states[State.NEW],
+        "evaluating": states[State.EVALUATING],
+        "negotiating": states[State.NEGOTIATING],
+        "archived": sum(states[state] for state in ARCHIVED_STATES),
+    }
+
+
+class CountedPaginator(Paginator):
+    """Told how many rows there are (the tallies know) instead of counting them again."""
+
+    def __init__(self, object_list, per_page: int, *, count: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        if count is not None:
+            self.count = count  # replaces the cached property's COUNT(*)
 
 
 @partner_required
@@ -117,7 +132,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         _evaluating_waiting(r, now)
         for r in mine.filter(state=State.EVALUATING).select_related("rfi", "location").order_by("evaluating_at")[:20]
     ]
-    counts = _counts(mine)
+    counts = _counts(tally.by_state(request.user.partner_id))
     return render(
         request,
         "referrals/dashboard.html",
@@ -168,8 +183,17 @@ class ListFilters:
 def referral_list(request: HttpRequest) -> HttpResponse:
     mine = Referral.objects.for_user(request.user)
     filters = ListFilters.from_request(request)
-    page = Paginator(filters.apply(mine).select_related("rfi", "location"), 25).get_page(request.GET.get("page"))
-    counts = _counts(mine)
+    states = tally.by_state(request.user.partner_id)
+    counts = _counts(states)
+    if filters.query:
+        known = None  # a search counts its matches
+    elif filters.tab == "archived" and filters.outcome in ARCHIVED_STATES:
+        known = states[filters.outcome]
+    else:
+        known = counts[filters.tab]
+    page = CountedPaginator(filters.apply(mine).select_related("rfi", "location"), 25, count=known).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "referrals/list.html",

@@ -144,3 +144,35 @@ def test_a_partner_that_accepts_similar_deals_ranks_above_one_that_declines_them
     assert "Accepted 3 of 3 similar requests" in results[0].record_reasons
     assert "Accepted 0 of 3 similar requests" in results[1].record_reasons
     assert "Answered 100% of 3 referrals within 24 hours" in results[0].record_reasons
+
+
+@pytest.mark.parametrize(
+    "needs",
+    [
+        matching.Needs(solution_area="security", industry="healthcare", company_size="large", language="en"),
+        matching.Needs(keywords="ERP, kintone SAP cloud"),
+        matching.Needs(keywords="erp", solution_area="data_ai"),
+        matching.Needs(region="JP"),
+    ],
+)
+def test_the_fit_ranked_in_the_database_is_the_fit_the_reasons_explain(db, needs):
+    profile("Wide", solution_areas=["security", "data_ai"], industries=["healthcare"], company_sizes=["large"],
+            languages=["ja", "en"], keywords="ERP, SAP, kintone", headline="Cloud partner")  # fmt: skip
+    profile("Narrow", solution_areas=["data_ai"], industries=["retail"], languages=["ja"], keywords="erp")
+    profile("Other", solution_areas=["modern_work"], industries=["retail"], description="Cloud migrations")
+    results = matching.search(needs)
+    assert results
+    for match in results:
+        assert match.fit == matching.fit(match.profile, needs)[0], match.profile.partner.name
+
+
+def test_a_limited_search_keeps_the_best_records_among_equal_fits(db):
+    for name in ("A Slow", "B Slow", "C Fast", "D Fast"):
+        profile(name, solution_areas=["security"])
+    profile("E Better fit", solution_areas=["security"], industries=["healthcare"])
+    history(matching.BusinessProfile.objects.get(partner__name="C Fast").partner, fast=3)
+    history(matching.BusinessProfile.objects.get(partner__name="D Fast").partner, fast=3)
+    for name in ("A Slow", "B Slow"):
+        history(matching.BusinessProfile.objects.get(partner__name=name).partner, failed=3)
+    needs = matching.Needs(solution_area="security", industry="healthcare")
+    assert names(matching.search(needs, limit=3)) == ["E Better fit", "C Fast", "D Fast"]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from outbox.models import OutboundEmail
-from referrals import actions
+from referrals import actions, tally
 from referrals.models import PASSED_ON_STATES, Referral, State
 from tests.factories import PartnerCompanyFactory, StaffUserFactory, UserFactory, make_referral
 
@@ -58,9 +58,9 @@ class ReferralLifecycle(RuleBasedStateMachine):
     def _pick(self, index: int) -> Referral:
         return Referral.objects.get(pk=self.referrals[index % len(self.referrals)])
 
-    @rule()
-    def customer_sends_an_rfi(self) -> None:
-        self.referrals.append(make_referral(self.partner, now=self.now).pk)
+    @rule(area=st.sampled_from(["cloud_infrastructure", "security", "data_ai"]))
+    def customer_sends_an_rfi(self, area: str) -> None:
+        self.referrals.append(make_referral(self.partner, now=self.now, solution_area=area).pk)
 
     @precondition(lambda self: self.referrals)
     @rule(index=st.integers(0, 50), step=st.sampled_from(PARTNER_STEPS))
@@ -114,6 +114,11 @@ class ReferralLifecycle(RuleBasedStateMachine):
         actions.expire_overdue(self.now)
         assert not Referral.objects.overdue_new(self.now).exists()
         assert not Referral.objects.overdue_evaluating(self.now).exists()
+
+    @invariant()
+    def the_running_tallies_match_a_recount(self) -> None:
+        # What the inbox's tabs and partner search read equals counting the referrals afresh.
+        assert tally.kept([self.partner.pk]) == tally.counted([self.partner.pk])
 
     @invariant()
     def every_referral_stays_inside_domain_md(self) -> None:

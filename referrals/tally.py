@@ -1,0 +1,181 @@
+"""The partners' running figures (``ReferralTally``): one row per partner, solution area and
+state, with how many referrals are there, how many of them were answered within 24 hours and
+how many were accepted.
+
+Every change of a referral moves it from one row to another; ``move`` and ``add`` apply that in
+the caller's transaction, so the figures commit with the change or not at all. Rows are written
+in key order with one ``INSERT … ON CONFLICT`` each time, so two transactions touching the same
+partner queue up instead of deadlocking. ``recount`` rebuilds rows from the referrals (the
+tests check the running figures against it)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+
+from .models import Referral, ReferralTally, State
+
+Key = tuple[int, str, str]  # partner id, solution area, state
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What a referral adds to its row besides itself."""
+
+    answered_in_time: bool
+    accepted: bool
+
+    @classmethod
+    def of(cls, referral: Referral) -> Marks:
+        return cls(
+            answered_in_time=referral.first_response_at is not None
+            and referral.first_response_at <= referral.received_at + settings.REFERRAL_RESPONSE_RECOMMENDED,
+            accepted=referral.accepted_at is not None,
+        )
+
+
+def _apply(deltas: dict[Key, Counter]) -> None:
+    """Add ``deltas`` to their rows, creating missing ones, in key order (PostgreSQL and SQLite)."""
+    rows = [(key, delta) for key, delta in sorted(deltas.items()) if any(delta.values())]
+    if not rows:
+        return
+    table = ReferralTally._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+    parameters: list = []
+    for (partner, area, state), delta in rows:
+        parameters += [partner, area, state, delta["referrals"], delta["answered_in_time"], delta["accepted"]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (partner_id, solution_area, state, referrals, answered_in_time, accepted) "  # noqa: S608
+            f"VALUES {values} ON CONFLICT (partner_id, solution_area, state) DO UPDATE SET "
+            f"referrals = {table}.referrals + excluded.referrals, "
+            f"answered_in_time = {table}.answered_in_time + excluded.answered_in_time, "
+            f"accepted = {table}.accepted + excluded.accepted",
+            parameters,
+        )
+
+
+def _delta(sign: int, count: int, marks: Marks) -> Counter:
+    return Counter(
+        referrals=sign * count,
+        answered_in_time=sign * count * marks.answered_in_time,
+        accepted=sign * count * marks.accepted,
+    )
+
+
+def add(referrals: Iterable[Referral]) -> None:
+    """New referrals (their RFI loaded)."""
+    deltas: dict[Key, Counter] = {}
+    for referral in referrals:
+        key = (referral.partner_id, referral.rfi.solution_area, referral.state)
+        deltas.setdefault(key, Counter()).update(_delta(1, 1, Marks.of(referral)))
+    _apply(deltas)
+
+
+def move(referral: Referral, *, from_state: str, before: Marks) -> None:
+    """``referral`` (its RFI loaded) left ``from_state``, where it counted with ``before``."""
+    area = referral.rfi.solution_area
+    deltas: dict[Key, Counter] = {}
+    deltas.setdefault((referral.partner_id, area, from_state), Counter()).update(_delta(-1, 1, before))
+    deltas.setdefault((referral.partner_id, area, referral.state), Counter()).update(_delta(1, 1, Marks.of(referral)))
+    _apply(deltas)
+
+
+def _grouped(referrals) -> list[dict]:
+    """``referrals`` grouped by partner, solution area and state, with their marks counted."""
+    in_time = Q(
+        first_response_at__isnull=False,
+        first_response_at__lte=F("received_at") + settings.REFERRAL_RESPONSE_RECOMMENDED,
+    )
+    return list(
+        referrals.order_by()
+        .values("partner_id", "state", solution_area=F("rfi__solution_area"))
+        .annotate(
+            referrals=Count("pk"),
+            answered_in_time=Count("pk", filter=in_time),
+            accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
+        )
+    )
+
+
+def move_many(ids: list[int], *, from_state: str, to_state: str) -> None:
+    """The sweep's batch: ``ids`` went from ``from_state`` to ``to_state`` (marks unchanged)."""
+    deltas: dict[Key, Counter] = {}
+    for row in _grouped(Referral.objects.filter(pk__in=ids)):
+        for state, sign in ((from_state, -1), (to_state, 1)):
+            delta = Counter(
+                referrals=sign * row["referrals"],
+                answered_in_time=sign * row["answered_in_time"],
+                accepted=sign * row["accepted"],
+            )
+            deltas.setdefault((row["partner_id"], row["solution_area"], state), Counter()).update(delta)
+    _apply(deltas)
+
+
+def recount(partner_ids: Iterable[int] | None = None) -> int:
+    """Rebuild the rows of ``partner_ids`` (all partners if None) from the referrals; returns
+    how many rows it wrote. For a repair, a bulk load, or a check."""
+    referrals = Referral.objects.all()
+    tallies = ReferralTally.objects.all()
+    if partner_ids is not None:
+        partner_ids = list(partner_ids)
+        referrals, tallies = referrals.filter(partner_id__in=partner_ids), tallies.filter(partner_id__in=partner_ids)
+    tallies.delete()
+    rows = (ReferralTally(**row) for row in _grouped(referrals))
+    return len(ReferralTally.objects.bulk_create(rows, batch_size=5000))
+
+
+def counted(partner_ids: Iterable[int]) -> set[tuple]:
+    """The figures the referrals give now, as comparable tuples (for checks)."""
+    fields = ("partner_id", "solution_area", "state", "referrals", "answered_in_time", "accepted")
+    return {
+        tuple(row[field] for field in fields)
+        for row in _grouped(Referral.objects.filter(partner_id__in=list(partner_ids)))
+    }
+
+
+def kept(partner_ids: Iterable[int]) -> set[tuple]:
+    """The running figures, in the same shape, leaving out emptied rows."""
+    return set(
+        ReferralTally.objects.filter(partner_id__in=list(partner_ids))
+        .exclude(referrals=0, answered_in_time=0, accepted=0)
+        .values_list("partner_id", "solution_area", "state", "referrals", "answered_in_time", "accepted")
+    )
+
+
+# --- Reading ---------------------------------------------------------------------------------------
+
+
+def by_state(partner_id: int) -> dict[str, int]:
+    """How many of the partner's referrals are in each state (missing states: 0)."""
+    rows = (
+        ReferralTally.objects.filter(partner_id=partner_id).order_by().values_list("state").annotate(n=Sum("referrals"))
+    )
+    return {state: 0 for state in State} | dict(rows)
+
+
+def records(partner_ids: list[int], solution_area: str = "") -> dict[int, dict[str, int]]:
+    """Each partner's record for search: received, answered within 24 hours, lapsed (failed
+    or expired), accepted, and the same for referrals about ``solution_area`` that left New."""
+    similar = Q(solution_area=solution_area) if solution_area else Q(pk__in=[])
+    figures = {
+        "received": ("referrals", None),
+        "answered_within_24h": ("answered_in_time", None),
+        "lapsed": ("referrals", Q(state__in=[State.FAILED, State.EXPIRED])),
+        "accepted": ("accepted", None),
+        "similar_received": ("referrals", similar & ~Q(state=State.NEW)),
+        "similar_accepted": ("accepted", similar),
+    }
+    rows = (
+        ReferralTally.objects.filter(partner_id__in=partner_ids)
+        .order_by()
+        .values("partner_id")
+        .annotate(**{f"total_{name}": Coalesce(Sum(field, filter=when), 0) for name, (field, when) in figures.items()})
+    )
+    return {row["partner_id"]: {name: row[f"total_{name}"] for name in figures} for row in rows}
