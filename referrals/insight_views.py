@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from profiles.models import Location
 
-from . import insights
+from . import insights, tally
 from .charts import Bar, BarChart
 from .models import DeclineReason, LostReason, Referral, Source
 
@@ -51,12 +54,33 @@ def hours(duration: timedelta | None) -> str:
     return "—" if duration is None else f"{duration.total_seconds() / 3600:.1f}"
 
 
+INSIGHTS_CACHE_SECONDS = 600
+
+
+def _figures(request: HttpRequest, filters: InsightFilters) -> insights.Insights:
+    """The figures, computed again only when one of the partner's referrals changes state (the
+    tallies' stamp), for other filters or in another time zone; at most ten minutes old."""
+    partner_id = request.user.partner_id
+    stamp = tally.stamp(tally.by_state(partner_id))
+    # The query string as the form reads it, so ?since=&until= and no filters share an entry.
+    chosen = []
+    if filters.is_valid():
+        chosen = sorted((name, str(getattr(value, "pk", value))) for name, value in filters.cleaned_data.items())
+    key = (
+        "insights:"
+        + hashlib.sha256(repr((partner_id, stamp, chosen, timezone.get_current_timezone_name())).encode()).hexdigest()
+    )
+    return cache.get_or_set(
+        key, lambda: insights.compute(filters.apply(Referral.objects.for_user(request.user))), INSIGHTS_CACHE_SECONDS
+    )
+
+
 @login_required
 def partner_insights(request: HttpRequest) -> HttpResponse:
     if not request.user.partner_id:
         raise Http404
     filters = InsightFilters(request.GET or None, partner_id=request.user.partner_id)
-    figures = insights.compute(filters.apply(Referral.objects.for_user(request.user)))
+    figures = _figures(request, filters)
     funnel = BarChart(
         _("From new to won"),
         [

@@ -160,6 +160,13 @@ def by_state(partner_id: int) -> dict[str, int]:
     return {state: 0 for state in State} | dict(rows)
 
 
+def stamp(states: dict[str, int]) -> str:
+    """A version of everything computed from a partner's referrals' states: referrals arrive
+    and move only forward, so the counts per state never come back to an earlier value. Cache
+    keys carry it; a change commits, the next reader gets a new key."""
+    return ".".join(str(states.get(state, 0)) for state in State)
+
+
 def records(partner_ids: list[int], solution_area: str = "") -> dict[int, dict[str, int]]:
     """Each partner's record for search: received, answered within 24 hours, lapsed (failed
     or expired), accepted, and the same for referrals about ``solution_area`` that left New."""

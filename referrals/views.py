@@ -49,9 +49,7 @@ SUCCESS = {
 
 def get_referral_for_user(user: User, pk: int) -> Referral:
     """The one way a partner page fetches a referral: another company's is a 404."""
-    return get_object_or_404(
-        Referral.objects.for_user(user).select_related("rfi__customer", "location", "partner"), pk=pk
-    )
+    return get_object_or_404(Referral.objects.for_user(user).select_related("rfi__customer", "location"), pk=pk)
 
 
 def partner_required(view):
@@ -132,12 +130,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         _evaluating_waiting(r, now)
         for r in mine.filter(state=State.EVALUATING).select_related("rfi", "location").order_by("evaluating_at")[:20]
     ]
-    counts = _counts(tally.by_state(request.user.partner_id))
+    states = tally.by_state(request.user.partner_id)
+    counts = _counts(states)
     return render(
         request,
         "referrals/dashboard.html",
         {
-            "tips": tips.for_partner(request.user.partner_id, now),
+            "tips": tips.cached_for_partner(request.user.partner_id, tally.stamp(states), now),
             "counts": [(key, label, counts[key]) for key, (label, _condition) in TABS.items()],
             "needs_response": needs_response,
             "evaluating": evaluating,
@@ -206,6 +205,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
             "sort": filters.sort,
             "page": page,
+            "stamp": tally.stamp(states),  # the rows' cache key (list.html)
             "export_query": request.GET.urlencode(),
         },
     )

@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import translation
 
 from tests.factories import PartnerCompanyFactory, StaffUserFactory, UserFactory
@@ -27,6 +28,13 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: cached page fragments are keyed by ids a rolled-back
+    test can hand to the next one (SQLite reuses them)."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,10 +47,19 @@ def test_deals_past_their_close_date_want_an_outcome(client, owner, partner):
     actions.mark_interested(referral, by=owner)
     actions.accept(referral, by=owner, deal_value=10, currency="USD", close_date=timezone.localdate())
     assert not any("Report the outcome" in tip for tip in tips(client, owner))
-    from referrals.models import Referral
+    with time_machine.travel(timezone.now() + timedelta(days=3)):  # the close date passes
+        assert "Report the outcome of 1 referral whose estimated close date has passed: won or lost." in tips(
+            client, owner
+        )
 
-    Referral.objects.filter(pk=referral.pk).update(close_date=timezone.localdate() - timedelta(days=3))
-    assert "Report the outcome of 1 referral whose estimated close date has passed: won or lost." in tips(client, owner)
+
+def test_tips_follow_the_partners_own_changes_at_once(client, owner, partner):
+    referrals = [make_referral(partner, solution_area="data_ai") for _ in range(3)]
+    for referral in referrals[:2]:
+        actions.mark_not_interested(referral, by=owner)
+    assert not any("You turned down" in tip for tip in tips(client, owner))  # now cached
+    actions.mark_not_interested(referrals[2], by=owner)
+    assert any("You turned down 3 referrals about Data and AI" in tip for tip in tips(client, owner))
 
 
 def test_a_partner_doing_well_gets_no_tips(client, owner, partner):

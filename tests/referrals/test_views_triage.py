@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -117,6 +118,41 @@ def test_list_queries_do_not_grow_with_referrals(signed_in, partner):
     for _ in range(30):
         make_referral(partner)
     assert queries(signed_in, reverse("referrals:list"), tab="new") == before
+
+
+def test_the_list_follows_each_change_at_once(signed_in, partner):
+    referral = make_referral(partner)
+    assert f"#{referral.pk}<" in signed_in.get(reverse("referrals:list"), {"tab": "new"}).content.decode()
+    act(signed_in, referral, "mark_interested")
+    assert f"#{referral.pk}<" not in signed_in.get(reverse("referrals:list"), {"tab": "new"}).content.decode()
+    page = signed_in.get(reverse("referrals:list"), {"tab": "evaluating"}).content.decode()
+    assert f"#{referral.pk}<" in page and "Evaluating" in page
+    actions.fail_overdue(timezone.now() + timedelta(days=30))  # the sweep changes nothing here: still there
+    assert f"#{referral.pk}<" in signed_in.get(reverse("referrals:list"), {"tab": "evaluating"}).content.decode()
+    actions.expire_overdue(timezone.now() + timedelta(days=30))  # the sweep's change shows too
+    page = signed_in.get(reverse("referrals:list"), {"tab": "archived"}).content.decode()
+    assert f"#{referral.pk}<" in page and "Expired" in page
+
+
+def test_cached_rows_are_per_partner_and_per_language(client, owner, outsider, partner, other_partner):
+    mine, theirs = make_referral(partner, need="Our own need"), make_referral(other_partner, need="Their need")
+    for user, shown, hidden in ((owner, mine, theirs), (outsider, theirs, mine)):  # the same counts: 1 new each
+        client.force_login(user)
+        page = client.get(reverse("referrals:list")).content.decode()
+        assert f"#{shown.pk}<" in page and f"#{hidden.pk}<" not in page
+    client.force_login(owner)
+    assert 'state-new">新規<' in client.get(reverse("referrals:list"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+
+def test_the_referral_page_queries_do_not_grow_with_referrals(signed_in, partner, owner):
+    referral = make_referral(partner)
+    actions.mark_interested(referral, by=owner)
+    url = reverse("referrals:detail", args=[referral.pk])
+    before = queries(signed_in, url)
+    for _ in range(30):
+        actions.mark_interested(make_referral(partner), by=owner)
+    cache.clear()  # both counts are of a page rendered afresh
+    assert queries(signed_in, url) == before <= 8
 
 
 # --- Customer details stay hidden until Interested -----------------------------------------------
