@@ -18,7 +18,7 @@ class OutboundEmail(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    dedupe_key = models.CharField(_("reason"), max_length=200, unique=True)
+    dedupe_key = models.CharField(_("reason"), max_length=200)  # unique: see Meta
     template = models.CharField(_("template"), max_length=64)
     to_email = models.EmailField(_("to"))
     language = models.CharField(_("language"), max_length=8)
@@ -50,6 +50,11 @@ class OutboundEmail(models.Model):
         indexes = [
             # The drain reads only what is still to send, by when it is due.
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outbox_pending_due"),
+        ]
+        constraints = [
+            # A constraint rather than unique=True, which on PostgreSQL adds a second index for
+            # LIKE searches that nothing makes: one index write less for every email queued.
+            models.UniqueConstraint(fields=["dedupe_key"], name="outbox_one_email_per_reason"),
         ]
 
     def __str__(self) -> str:

@@ -78,10 +78,10 @@ def register_deferred(template: str):
     return register
 
 
-def queue_unrendered_sql(*, template: str, key: str, recipients: str, referral_ids: list[int], now: datetime) -> None:
+def queue_unrendered_sql(*, template: str, key: str, recipients: str, parameters: list, now: datetime) -> None:
     """Write unrendered emails straight from a query, in one INSERT … SELECT: ``recipients``
-    selects ``id`` (the referral), ``email`` and ``language`` for ``referral_ids`` (its
-    parameters); the reason key is ``referral:<id>`` + ``key`` (an SQL string literal). Rows
+    (with its ``parameters``) selects ``id`` (the referral), ``email`` and ``language``; the
+    reason key is ``referral:<id>`` + ``key`` (an SQL string literal). Rows
     whose key exists are skipped; the new ones go to the workers after commit, as one batch."""
     assert template in DEFERRED_BUILDERS, template
     table = OutboundEmail._meta.db_table
@@ -93,7 +93,7 @@ def queue_unrendered_sql(*, template: str, key: str, recipients: str, referral_i
             "'', '', '', %s, %s, 0, '', %s, %s, NULL, recipient.id "
             f"FROM ({recipients}) AS recipient WHERE TRUE "
             "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-            [template, False, OutboundEmail.Status.PENDING, now, now, *referral_ids],
+            [template, False, OutboundEmail.Status.PENDING, now, now, *parameters],
         )
         ids = [row[0] for row in cursor.fetchall()]
     transaction.on_commit(lambda: dispatch(ids))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,6 +24,17 @@ def backoff(attempts: int) -> timedelta:
     back gets its mail soon."""
     seconds = settings.OUTBOX_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
     return timedelta(seconds=min(seconds, 3600))
+
+
+def relax_commit() -> None:
+    """This transaction's commit returns before PostgreSQL has flushed it to disk. A crash in
+    the fraction of a second after could forget that an email went out and send it again, the
+    at-least-once the outbox already accepts between the mail server's reply and the commit
+    (the Message-ID stays the same); the database itself stays consistent. Saves a disk flush
+    per email."""
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def build_message(email: OutboundEmail, connection=None) -> EmailMultiAlternatives:
@@ -44,6 +56,7 @@ def deliver(email_id: int, *, now: datetime | None = None, connection=None) -> O
     does nothing. Returns the new status, or None when there was nothing to do."""
     now = now or timezone.now()
     with transaction.atomic():
+        relax_commit()
         email = (
             OutboundEmail.objects.select_for_update(skip_locked=True)
             .filter(pk=email_id, status=OutboundEmail.Status.PENDING)

@@ -24,6 +24,7 @@ from django_fsm import can_proceed, has_transition_perm
 from outbox.queue import Message, enqueue, queue_unrendered_sql
 from profiles.choices import Currency
 from profiles.models import Location, User
+from referrals_portal.lib.sql import among
 
 from . import emails, tally
 from .models import (
@@ -408,32 +409,38 @@ def _sweep(
 
     def archive(ids: list[int]) -> None:
         # The one sanctioned bulk change of state: the rows are locked and still in
-        # ``from_state``, and their events and emails are written in this transaction, each
-        # with one INSERT … SELECT (no Python object per row).
-        Referral.objects.filter(pk__in=ids, state=from_state).update(state=to_state, closed_at=now, updated_at=now)
-        tally.move_many(ids, from_state=from_state, to_state=to_state)
-        # Table names come from the models and every value is a parameter.
-        marks = ", ".join(["%s"] * len(ids))
-        event, referral = ReferralEvent._meta.db_table, Referral._meta.db_table
+        # ``from_state``, and their tallies, events and emails are written in this transaction,
+        # each with one statement (no Python object per row). Table names come from the
+        # models and every value is a parameter.
+        referral, event = Referral._meta.db_table, ReferralEvent._meta.db_table
         rfi, customer = RFI._meta.db_table, Customer._meta.db_table
+        chosen, parameters = among("id", ids)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {referral} SET state = %s, closed_at = %s, updated_at = %s "  # noqa: S608
+                f"WHERE {chosen} AND state = %s",
+                [to_state, now, now, *parameters, from_state],
+            )
+        tally.move_many(ids, from_state=from_state, to_state=to_state)
         columns = "referral_id, action, from_state, to_state, actor_id, actor_kind, note, created_at"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {event} ({columns}) "  # noqa: S608
-                f"SELECT id, %s, %s, %s, NULL, %s, %s, %s FROM {referral} WHERE id IN ({marks})",
-                [action, from_state, to_state, ActorKind.SYSTEM, note, now, *ids],
+                f"SELECT id, %s, %s, %s, NULL, %s, %s, %s FROM {referral} WHERE {chosen}",
+                [action, from_state, to_state, ActorKind.SYSTEM, note, now, *parameters],
             )
         # The customer's "choose another partner" email, written unrendered: the worker renders
         # it before sending, so a sweep of 100,000 rows does not render 100,000 emails here.
+        chosen, parameters = among("r.id", ids)
         queue_unrendered_sql(
             template="choose_another_partner",
             key=f"':{to_state}:customer'",
             recipients=(
                 "SELECT r.id AS id, c.email AS email, c.language AS language "  # noqa: S608
                 f"FROM {referral} r JOIN {rfi} f ON f.id = r.rfi_id JOIN {customer} c ON c.id = f.customer_id "
-                f"WHERE r.id IN ({marks})"
+                f"WHERE {chosen}"
             ),
-            referral_ids=ids,
+            parameters=parameters,
             now=now,
         )
 

@@ -245,9 +245,17 @@ class Referral(ChoiceLabelsMixin, ConcurrentTransitionMixin, models.Model):
     """One RFI as one partner location received it. Its state changes only through
     ``referrals.actions``; the field is protected against assignment."""
 
-    rfi = models.ForeignKey(RFI, verbose_name=_("RFI"), on_delete=models.PROTECT, related_name="referrals")
+    # No index of their own: one_referral_per_rfi_location and referral_inbox lead with them,
+    # and every index is one more write for each change of state.
+    rfi = models.ForeignKey(
+        RFI, verbose_name=_("RFI"), on_delete=models.PROTECT, related_name="referrals", db_index=False
+    )
     partner = models.ForeignKey(
-        "profiles.PartnerCompany", verbose_name=_("partner company"), on_delete=models.PROTECT, related_name="referrals"
+        "profiles.PartnerCompany",
+        verbose_name=_("partner company"),
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        db_index=False,
     )
     location = models.ForeignKey(
         "profiles.Location", verbose_name=_("location"), on_delete=models.PROTECT, related_name="referrals"
@@ -420,7 +428,9 @@ class ActorKind(models.TextChoices):
 class ReferralEvent(ChoiceLabelsMixin, models.Model):
     """One entry of a referral's timeline: every transition, who or what made it, and when."""
 
-    referral = models.ForeignKey(Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="events")
+    referral = models.ForeignKey(  # indexed by referral_event_timeline, which leads with it
+        Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     action = models.CharField(_("action"), max_length=32)
     from_state = models.CharField(_("from"), max_length=16, choices=State.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=16, choices=State.choices)

@@ -16,8 +16,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Q, Sum
+from django.db.models import BooleanField, Count, F, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+
+from referrals_portal.lib.sql import among
 
 from .models import Referral, ReferralTally, State
 
@@ -106,8 +109,10 @@ def _grouped(referrals) -> list[dict]:
 
 def move_many(ids: list[int], *, from_state: str, to_state: str) -> None:
     """The sweep's batch: ``ids`` went from ``from_state`` to ``to_state`` (marks unchanged)."""
+    chosen, parameters = among(f"{Referral._meta.db_table}.id", ids)
+    batch = Referral.objects.filter(RawSQL(chosen, parameters, output_field=BooleanField()))  # noqa: S611 - ids as parameters
     deltas: dict[Key, Counter] = {}
-    for row in _grouped(Referral.objects.filter(pk__in=ids)):
+    for row in _grouped(batch):
         for state, sign in ((from_state, -1), (to_state, 1)):
             delta = Counter(
                 referrals=sign * row["referrals"],
