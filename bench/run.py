@@ -228,8 +228,29 @@ def bench_sweep(count: int) -> dict:
         )
         assert cursor.rowcount == count
     bare_seconds = time.perf_counter() - started
+    # The same three writes per referral as the sweep (the state, a timeline event, the
+    # customer's email), in one bare statement: what the rows cost without the portal's code.
+    overdue_referrals(count, now)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH moved AS (UPDATE referrals_referral SET state = 'failed', closed_at = %(now)s, updated_at = %(now)s "
+            "  WHERE state = 'new' AND received_at <= %(due)s RETURNING id, rfi_id), "
+            "events AS (INSERT INTO referrals_referralevent "
+            "  (referral_id, action, from_state, to_state, actor_id, actor_kind, note, created_at) "
+            "  SELECT id, 'fail', 'new', 'failed', NULL, 'system', '', %(now)s FROM moved) "
+            "INSERT INTO outbox_outboundemail (dedupe_key, template, to_email, language, subject, body_text, "
+            "  body_html, rendered, status, attempts, last_error, next_attempt_at, created_at, sent_at, referral_id) "
+            "SELECT 'bare:' || moved.id, 'choose_another_partner', c.email, c.language, '', '', '', false, "
+            "  'failed', 0, '', %(now)s, %(now)s, NULL, moved.id "
+            "FROM moved JOIN referrals_rfi f ON f.id = moved.rfi_id JOIN referrals_customer c ON c.id = f.customer_id",
+            {"now": now, "due": now - timedelta(hours=72)},
+        )
+        assert cursor.rowcount == count
+    same_writes_seconds = time.perf_counter() - started
     return {"referrals": count, "sweep_s": round(sweep_seconds, 2), "bare_sql_s": round(bare_seconds, 2),
-            "ratio": round(sweep_seconds / bare_seconds, 1)}  # fmt: skip
+            "ratio": round(sweep_seconds / bare_seconds, 1), "same_writes_sql_s": round(same_writes_seconds, 2),
+            "ratio_to_same_writes": round(sweep_seconds / same_writes_seconds, 1)}  # fmt: skip
 
 
 # --- The outbox drain against Django's send_messages ---------------------------------------------
@@ -315,7 +336,9 @@ def table(results: dict) -> str:
         )
     sweep = results["sweep"]
     lines.append(
-        f"| timeout sweep, {sweep['referrals']:,} overdue | {sweep['sweep_s']} s | bare SQL UPDATE: {sweep['bare_sql_s']} s | {sweep['ratio']}× | ≤ 3× |"
+        f"| timeout sweep, {sweep['referrals']:,} overdue | {sweep['sweep_s']} s | bare SQL UPDATE: {sweep['bare_sql_s']} s "
+        f"(the same three writes per referral in one bare statement: {sweep['same_writes_sql_s']} s) "
+        f"| {sweep['ratio']}× ({sweep['ratio_to_same_writes']}×) | ≤ 3× |"
     )
     outbox = results["outbox"]
     lines.append(

@@ -242,7 +242,7 @@ REFERRAL_EVALUATING_TIMEOUT = timedelta(days=env.int("REFERRAL_EVALUATING_TIMEOU
 # Reminders: one email when a new referral has waited the recommended 24 hours, and a last call
 # this many hours before it fails (new) or expires (evaluating).
 REFERRAL_LAST_CALL = timedelta(hours=env.int("REMINDER_LAST_CALL_HOURS", default=6))
-REFERRAL_SWEEP_BATCH_SIZE = env.int("REFERRAL_SWEEP_BATCH_SIZE", default=500)
+REFERRAL_SWEEP_BATCH_SIZE = env.int("REFERRAL_SWEEP_BATCH_SIZE", default=5000)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
 RFI_MAX_PARTNERS = env.int("RFI_MAX_PARTNERS", default=5)
