@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -272,8 +274,11 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 def _detail(request: HttpRequest, referral: Referral, bound: dict | None = None, status: int = 200) -> HttpResponse:
     now = timezone.now()
     allowed = referral.actions_for(request.user)
+    # Built only if the page renders its fields (the unbound ones usually come from the cache).
     forms = {
-        name: action_forms.FORMS[name](referral=referral, action=name) for name in allowed if name in action_forms.FORMS
+        name: SimpleLazyObject(partial(action_forms.FORMS[name], referral=referral, action=name))
+        for name in allowed
+        if name in action_forms.FORMS
     }
     forms.update(bound or {})
     deadline = None
@@ -291,6 +296,7 @@ def _detail(request: HttpRequest, referral: Referral, bound: dict | None = None,
             "customer": referral.rfi.customer if referral.customer_details_visible else None,
             "events": referral.events.select_related("actor"),
             "forms": forms,
+            "bound": list(bound or {}),
             "deadline": deadline,
         },
         status=status,

@@ -126,7 +126,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    # Page fragments ({% cache %}) stay in each process: every key carries the version of what
+    # it shows (the partner's tallies' stamp, the referral's updated_at), so no process can
+    # serve another's stale copy, and a page pays no network round trip per fragment.
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "template-fragments",
+        "TIMEOUT": 60,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

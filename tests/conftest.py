@@ -4,7 +4,7 @@ import os
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import translation
 
 from tests.factories import PartnerCompanyFactory, StaffUserFactory, UserFactory
@@ -34,7 +34,8 @@ def default_language():
 def empty_cache():
     """Each test starts with an empty cache: cached page fragments are keyed by ids a rolled-back
     test can hand to the next one (SQLite reuses them)."""
-    cache.clear()
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture
