@@ -49,9 +49,13 @@ SUCCESS = {
 }
 
 
-def get_referral_for_user(user: User, pk: int) -> Referral:
-    """The one way a partner page fetches a referral: another company's is a 404."""
-    return get_object_or_404(Referral.objects.for_user(user).select_related("rfi__customer", "location"), pk=pk)
+def get_referral_for_user(user: User, pk: int, *, related: bool = True) -> Referral:
+    """The one way a partner page fetches a referral: another company's is a 404. ``related``
+    loads its request, customer and location in the same query."""
+    referrals = Referral.objects.for_user(user)
+    if related:
+        referrals = referrals.select_related("rfi__customer", "location")
+    return get_object_or_404(referrals, pk=pk)
 
 
 def partner_required(view):
@@ -291,9 +295,10 @@ def _detail(request: HttpRequest, referral: Referral, bound: dict | None = None,
         "referrals/detail.html",
         {
             "referral": referral,
-            "rfi": referral.rfi,
+            # Read only by the cached summary: loaded when it is rendered afresh.
+            "rfi": SimpleLazyObject(lambda: referral.rfi),
             # The customer's contact details leave the server only after Interested.
-            "customer": referral.rfi.customer if referral.customer_details_visible else None,
+            "customer": SimpleLazyObject(lambda: referral.rfi.customer) if referral.customer_details_visible else None,
             "events": referral.events.select_related("actor"),
             "forms": forms,
             "bound": list(bound or {}),
@@ -305,7 +310,9 @@ def _detail(request: HttpRequest, referral: Referral, bound: dict | None = None,
 
 @partner_required
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, get_referral_for_user(request.user, pk))
+    # The referral alone: what the page shows of its request, customer and location comes from
+    # the cache unless the referral changed (select_related cost more than the query it saved).
+    return _detail(request, get_referral_for_user(request.user, pk, related=False))
 
 
 @require_POST
