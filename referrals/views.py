@@ -131,21 +131,30 @@ class CountedPaginator(Paginator):
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     mine = Referral.objects.for_user(request.user)
-    needs_response = [_new_waiting(r, now) for r in mine.awaiting_response().select_related("rfi", "location")[:20]]
-    evaluating = [
-        _evaluating_waiting(r, now)
-        for r in mine.filter(state=State.EVALUATING).select_related("rfi", "location").order_by("evaluating_at")[:20]
-    ]
     states = tally.by_state(request.user.partner_id)
+    stamp = tally.stamp(states)
     counts = _counts(states)
+    # The waiting lists and tips are read only when their cached fragment is rendered afresh:
+    # when a referral changes state (the stamp) or the minute their clocks show turns.
     return render(
         request,
         "referrals/dashboard.html",
         {
-            "tips": tips.cached_for_partner(request.user.partner_id, tally.stamp(states), now),
+            "stamp": stamp,
+            "minute": now.strftime("%Y-%m-%dT%H:%M"),
+            "tips": SimpleLazyObject(lambda: tips.cached_for_partner(request.user.partner_id, stamp, now)),
             "counts": [(key, label, counts[key]) for key, (label, _condition) in TABS.items()],
-            "needs_response": needs_response,
-            "evaluating": evaluating,
+            "needs_response": SimpleLazyObject(
+                lambda: [_new_waiting(r, now) for r in mine.awaiting_response().select_related("rfi", "location")[:20]]
+            ),
+            "evaluating": SimpleLazyObject(
+                lambda: [
+                    _evaluating_waiting(r, now)
+                    for r in mine.filter(state=State.EVALUATING)
+                    .select_related("rfi", "location")
+                    .order_by("evaluating_at")[:20]
+                ]
+            ),
         },
     )
 

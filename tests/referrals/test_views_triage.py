@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -65,6 +66,23 @@ def test_the_dashboard_shows_time_left_before_evaluating_referrals_expire(signed
     page = signed_in.get(reverse("referrals:dashboard")).content.decode()
     assert "Expires soon" in page
     assert "11 h" in page
+
+
+def test_the_dashboard_follows_arrivals_answers_and_the_clock(signed_in, partner, owner):
+    start = timezone.now().replace(second=30, microsecond=0)
+    with time_machine.travel(start, tick=False):
+        first = make_referral(partner, now=start - timedelta(hours=2))
+        page = signed_in.get(reverse("referrals:dashboard")).content.decode()
+        assert f"#{first.pk}<" in page and "2 h 0 min" in page
+        second = make_referral(partner, now=start - timedelta(hours=1, seconds=30))
+        actions.mark_interested(first, by=owner, now=start - timedelta(minutes=10, seconds=30))
+        page = signed_in.get(reverse("referrals:dashboard")).content.decode()
+    needs_response, evaluating = page.split('id="evaluating-now"')
+    assert f"#{second.pk}<" in needs_response and f"#{first.pk}<" in evaluating
+    assert "1 h 0 min" in needs_response and "10 min" in evaluating
+    with time_machine.travel(start + timedelta(seconds=40), tick=False):  # the clocks turn a minute
+        page = signed_in.get(reverse("referrals:dashboard")).content.decode()
+    assert "1 h 1 min" in page and "11 min" in page
 
 
 def test_dashboard_queries_do_not_grow_with_referrals(signed_in, partner):
