@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import operator
 from datetime import timedelta
+from functools import partial
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -11,6 +13,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from profiles.models import Location
@@ -54,33 +57,30 @@ def hours(duration: timedelta | None) -> str:
     return "—" if duration is None else f"{duration.total_seconds() / 3600:.1f}"
 
 
-INSIGHTS_CACHE_SECONDS = 600
+INSIGHTS_CACHE_SECONDS = 600  # also the page fragment's, in templates/insights/partner.html
+SHOWN = ("figures", "median_hours", "p90_hours", "funnel", "months", "reasons")
 
 
-def _figures(request: HttpRequest, filters: InsightFilters) -> insights.Insights:
-    """The figures, computed again only when one of the partner's referrals changes state (the
-    tallies' stamp), for other filters or in another time zone; at most ten minutes old."""
+def _figures_key(request: HttpRequest, filters: InsightFilters) -> str:
+    """The figures change only when one of the partner's referrals changes state (the tallies'
+    stamp); they differ by filters and time zone."""
     partner_id = request.user.partner_id
     stamp = tally.stamp(tally.by_state(partner_id))
     # The query string as the form reads it, so ?since=&until= and no filters share an entry.
     chosen = []
     if filters.is_valid():
         chosen = sorted((name, str(getattr(value, "pk", value))) for name, value in filters.cleaned_data.items())
-    key = (
+    return (
         "insights:"
         + hashlib.sha256(repr((partner_id, stamp, chosen, timezone.get_current_timezone_name())).encode()).hexdigest()
     )
-    return cache.get_or_set(
+
+
+def _shown(request: HttpRequest, filters: InsightFilters, key: str) -> dict:
+    """What the page shows of the figures, computed again at most every ten minutes."""
+    figures = cache.get_or_set(
         key, lambda: insights.compute(filters.apply(Referral.objects.for_user(request.user))), INSIGHTS_CACHE_SECONDS
     )
-
-
-@login_required
-def partner_insights(request: HttpRequest) -> HttpResponse:
-    if not request.user.partner_id:
-        raise Http404
-    filters = InsightFilters(request.GET or None, partner_id=request.user.partner_id)
-    figures = _figures(request, filters)
     funnel = BarChart(
         _("From new to won"),
         [
@@ -98,16 +98,30 @@ def partner_insights(request: HttpRequest) -> HttpResponse:
         (str(_("Declined")), [(DeclineReason(code).label, n) for code, n in figures.decline_reasons.items()]),
         (str(_("Lost")), [(LostReason(code).label, n) for code, n in figures.lost_reasons.items()]),
     ]
+    return {
+        "figures": figures,
+        "median_hours": hours(figures.median_response),
+        "p90_hours": hours(figures.p90_response),
+        "funnel": funnel,
+        "months": months,
+        "reasons": reasons,
+    }
+
+
+@login_required
+def partner_insights(request: HttpRequest) -> HttpResponse:
+    if not request.user.partner_id:
+        raise Http404
+    filters = InsightFilters(request.GET or None, partner_id=request.user.partner_id)
+    key = _figures_key(request, filters)
+    # Read only when the cached fragment under the same key is rendered afresh.
+    shown = SimpleLazyObject(lambda: _shown(request, filters, key))
     return render(
         request,
         "insights/partner.html",
         {
             "filters": filters,
-            "figures": figures,
-            "median_hours": hours(figures.median_response),
-            "p90_hours": hours(figures.p90_response),
-            "funnel": funnel,
-            "months": months,
-            "reasons": reasons,
+            "figures_key": key,
+            **{name: SimpleLazyObject(partial(operator.getitem, shown, name)) for name in SHOWN},
         },
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -59,7 +59,8 @@ def test_the_query_count_does_not_grow_with_the_referrals(client, owner, history
     client.get(reverse("insights"))  # warm the session
 
     def queries() -> int:
-        cache.clear()  # the figures computed afresh, not read from the cache
+        for each in caches.all():
+            each.clear()  # the figures computed and shown afresh, not read from the cache
         with CaptureQueriesContext(connection) as captured:
             assert client.get(reverse("insights")).status_code == 200
         return len(captured)
@@ -68,3 +69,14 @@ def test_the_query_count_does_not_grow_with_the_referrals(client, owner, history
     for _ in range(20):
         make_referral(owner.partner, now=T0)
     assert queries() == before
+
+
+def test_the_page_follows_new_referrals_and_the_filters_at_once(client, owner, history):  # noqa: F811
+    client.force_login(owner)
+    assert "75% (6 / 8)" in client.get(reverse("insights")).content.decode()  # now cached
+    make_referral(owner.partner, now=T0)
+    page = client.get(reverse("insights")).content.decode()
+    assert "(6 / 9)" in page and 'value="2026-03-03"' not in page
+    page = client.get(reverse("insights"), {"since": "2026-03-03"}).content.decode()
+    assert 'value="2026-03-03"' in page and "No referrals in this period." in page
+    assert 'value="2026-03-03"' not in client.get(reverse("insights")).content.decode()
