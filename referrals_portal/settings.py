@@ -128,9 +128,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------------------------
 CACHES = {
     "default": env.cache_url("CACHE_URL", default="locmemcache://"),
-    # Page fragments ({% cache %}) stay in each process: every key carries the version of what
-    # it shows (the partner's tallies' stamp, the referral's updated_at), so no process can
-    # serve another's stale copy, and a page pays no network round trip per fragment.
+    # Page fragments ({% cache %}) stay in each process, so a page pays no network round trip
+    # per fragment. Keys carry the version of what a fragment shows (the partner's tallies'
+    # stamp, the referral's updated_at), so a state change shows at once in every process;
+    # what has no version (a renamed location in a filter form) is at most TIMEOUT old.
     "template_fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "template-fragments",
