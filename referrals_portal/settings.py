@@ -6,6 +6,7 @@ a Celery broker on the file system, emails written to ``var/mail``. ``DATABASE_U
 Every variable is listed in README.md's configuration table.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,12 +15,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
 # A .env file beside manage.py is read when present (``./dev run`` writes one for local use);
-# real environment variables win over it.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# real environment variables win over it. The tests read none (test_settings).
+if not os.environ.get("PORTAL_TEST"):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -222,6 +224,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir),
         "store_processed": False,
+        # The exchange tables; without this kombu writes them to control/ in the working directory.
+        "control_folder": str(_broker_dir / "control"),
     }
 else:
     # A task must not be lost when a worker dies mid-task: acknowledge after it ran.

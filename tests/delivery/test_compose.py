@@ -54,3 +54,17 @@ def test_the_shared_services_are_the_ones_the_urls_point_at():
     assert environment["EMAIL_URL"] == "smtp://mailpit:1025"
     for name in ("web", "worker", "beat"):
         assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_the_image_holds_what_runs_and_nothing_else():
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines() if line.strip()}
+    assert {"tests", "bench", "docs", "control", ".env", "var", ".git"} <= ignored
+    runtime = (ROOT / "requirements.txt").read_text().lower()
+    for tool in ("honcho", "pytest", "playwright", "ruff"):
+        assert tool not in runtime, f"{tool} is a development tool, not a runtime requirement"
+
+
+def test_no_broker_state_is_kept_in_the_repository(settings):
+    assert not (ROOT / "control").exists()
+    if settings.CELERY_BROKER_URL == "filesystem://":
+        assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"].startswith(str(settings.VAR_DIR))

@@ -12,7 +12,7 @@ import pytest
 import redis
 from django.db import connection
 
-from tests.integration.processes import celery_worker_command, reset_connections
+from tests.integration.processes import celery_worker_command, database_url, portal_environment, reset_connections
 from tests.smtp import running_smtp_server
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -44,26 +44,19 @@ def inbox(mailbox):
 def celery_worker(django_db_setup, django_db_blocker, mailbox):
     """``celery worker`` as production runs it, with a thread pool so that one task can meet
     its own duplicate; yields the broker URL both sides use."""
-    settings_dict = connection.settings_dict
-    if settings_dict["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         pytest.fail(
             "The integration tests share the database with a worker process: run them on PostgreSQL (./dev test)."
         )
     broker = redis_url()
     redis.Redis.from_url(broker).flushdb()
     _box, port = mailbox
-    user, host, port_db = settings_dict["USER"] or "", settings_dict["HOST"], settings_dict["PORT"]
-    database = f"postgres://{user}@{host}:{port_db}/{settings_dict['NAME']}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "referrals_portal.test_settings",
-        "DATABASE_URL": database,
-        "CELERY_BROKER_URL": broker,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-        "OUTBOX_RETRY_SECONDS": "1",
-        "C_FORCE_ROOT": "true",
-    }
+    env = portal_environment(
+        DATABASE_URL=database_url(),
+        CELERY_BROKER_URL=broker,
+        EMAIL_URL=f"smtp://127.0.0.1:{port}",
+        OUTBOX_RETRY_SECONDS="1",
+    )
     log = open(ROOT / "var" / f"celery-worker-{os.getpid()}.log", "w")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
         celery_worker_command("-P", "threads", "-c", "4"),

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.integration.processes import celery_worker_command
+from tests.integration.processes import celery_worker_command, portal_environment
 from tests.smtp import free_port
 
 pytestmark = pytest.mark.integration
@@ -62,15 +62,7 @@ def test_web_and_worker_recover_when_postgresql_restarts(spare_cluster, tmp_path
     name, database = spare_cluster
     broker = "redis://127.0.0.1:6379/9"
     redis.Redis.from_url(broker).flushdb()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "referrals_portal.test_settings",
-        "DATABASE_URL": database,
-        "CELERY_BROKER_URL": broker,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "C_FORCE_ROOT": "true",
-        "VAR_DIR": str(tmp_path),
-    }
+    env = portal_environment(DATABASE_URL=database, CELERY_BROKER_URL=broker, VAR_DIR=str(tmp_path))
     run(sys.executable, "manage.py", "migrate", "-v0", cwd=ROOT, env=env)
     web_port = free_port()
     worker_log = tmp_path / "worker.log"
