@@ -1,4 +1,17 @@
-"""Write emails into the outbox; they are sent after the surrounding transaction commits."""
+"""Write emails into the outbox; they are sent after the surrounding transaction commits.
+
+Two kinds of email:
+
+- most are rendered when they are queued, in the recipient's language, and kept whole;
+- an email whose template has a *builder* (``at_send_time``) is written without its content
+  and built by the worker just before sending, from what it is about. Emails carrying a secret
+  (a password-reset link, a customer's private status link) are of this kind, so that no row
+  holds a working link: the builder is asked once with ``reveal=True`` for the message that
+  leaves, and once with ``reveal=False`` for the copy the row keeps. A builder that finds the
+  email no longer applies (the user was deactivated, the customer erased) returns None and
+  the email is cancelled. Set-based jobs (the timeout sweep) write such emails straight from a
+  query (``queue_at_send_sql``), with no Python object per email.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +19,10 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from django.db import connection, transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -19,31 +33,66 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Message:
-    """An email to write: ``templates/emails/<template>_{subject.txt,body.txt,body.html}``."""
+    """An email: ``templates/emails/<template>_{subject.txt,body.txt,body.html}`` with ``context``,
+    about ``about`` (any model instance, or None)."""
 
     dedupe_key: str
     template: str
     to_email: str
     language: str
     context: dict[str, Any] = field(default_factory=dict)
-    referral_id: int | None = None
+    about: models.Model | None = None
 
 
-def render(message: Message, now: datetime) -> OutboundEmail:
+@dataclass
+class Rendered:
+    subject: str
+    body_text: str
+    body_html: str
+
+
+class Builder(Protocol):
+    def __call__(self, email: OutboundEmail, *, reveal: bool) -> Message | None: ...
+
+
+# template → the builder of its emails at send time
+BUILDERS: dict[str, Builder] = {}
+
+
+def at_send_time(template: str) -> Callable[[Builder], Builder]:
+    """Register ``template``'s builder: its emails are built just before sending, never kept whole."""
+
+    def register(builder: Builder) -> Builder:
+        BUILDERS[template] = builder
+        return builder
+
+    return register
+
+
+def render(message: Message) -> Rendered:
     with translation.override(message.language):
         context = {**message.context, "language": message.language}
         subject = render_to_string(f"emails/{message.template}_subject.txt", context)
         body_text = render_to_string(f"emails/{message.template}_body.txt", context)
         body_html = render_to_string(f"emails/{message.template}_body.html", context)
+    return Rendered(" ".join(subject.split())[:300], body_text.strip() + "\n", body_html)
+
+
+def _row(message: Message, now: datetime) -> OutboundEmail:
+    at_send = message.template in BUILDERS
+    content = Rendered("", "", "") if at_send else render(message)
+    about = message.about
     return OutboundEmail(
         dedupe_key=message.dedupe_key,
         template=message.template,
         to_email=message.to_email,
         language=message.language,
-        subject=" ".join(subject.split())[:300],
-        body_text=body_text.strip() + "\n",
-        body_html=body_html,
-        referral_id=message.referral_id,
+        subject=content.subject,
+        body_text=content.body_text,
+        body_html=content.body_html,
+        renders_at_send=at_send,
+        about_type=ContentType.objects.get_for_model(about) if about is not None else None,
+        about_id=about.pk if about is not None else None,
         created_at=now,
         next_attempt_at=now,
     )
@@ -53,7 +102,7 @@ def enqueue(messages: Iterable[Message], *, now: datetime | None = None) -> list
     """Write ``messages`` to the outbox inside the caller's transaction; skip any whose
     dedupe key was queued before. Returns the ids written, which are sent after commit."""
     now = now or timezone.now()
-    rows = [render(message, now) for message in messages]
+    rows = [_row(message, now) for message in messages]
     if not rows:
         return []
     keys = [row.dedupe_key for row in rows]
@@ -66,48 +115,43 @@ def enqueue(messages: Iterable[Message], *, now: datetime | None = None) -> list
     return ids
 
 
-# template → a function that rebuilds the Message of an unrendered row (None if it no longer applies)
-DEFERRED_BUILDERS: dict[str, Callable[[OutboundEmail], Message | None]] = {}
-
-
-def register_deferred(template: str):
-    def register(builder: Callable[[OutboundEmail], Message | None]):
-        DEFERRED_BUILDERS[template] = builder
-        return builder
-
-    return register
-
-
-def queue_unrendered_sql(*, template: str, key: str, recipients: str, parameters: list, now: datetime) -> None:
-    """Write unrendered emails straight from a query, in one INSERT … SELECT: ``recipients``
-    (with its ``parameters``) selects ``id`` (the referral), ``email`` and ``language``; the
-    reason key is ``referral:<id>`` + ``key`` (an SQL string literal). Rows
-    whose key exists are skipped; the new ones go to the workers after commit, as one batch."""
-    assert template in DEFERRED_BUILDERS, template
+def queue_at_send_sql(
+    *, template: str, key: str, about: type[models.Model], recipients: str, parameters: list, now: datetime
+) -> None:
+    """Write emails built at send time straight from a query, in one INSERT … SELECT.
+    ``recipients`` (with its ``parameters``) selects ``id`` (the ``about`` row), ``email`` and
+    ``language``; ``key`` is the reason key with ``{id}`` where the id goes, as the Python
+    side of the caller writes it too. Rows whose key exists are skipped; the new ones go to
+    the workers after commit, as one batch."""
+    assert template in BUILDERS, f"{template} has no builder: register one with at_send_time"
+    before, marker, after = key.partition("{id}")
+    assert marker, "the key must say where the id goes: {id}"
     table = OutboundEmail._meta.db_table
+    about_type = ContentType.objects.get_for_model(about)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (dedupe_key, template, to_email, language, subject, body_text, body_html, rendered, "  # noqa: S608 - names from models, values as parameters
-            "status, attempts, last_error, next_attempt_at, created_at, sent_at, referral_id) "
-            f"SELECT 'referral:' || CAST(recipient.id AS TEXT) || {key}, %s, recipient.email, recipient.language, "
-            "'', '', '', %s, %s, 0, '', %s, %s, NULL, recipient.id "
+            f"INSERT INTO {table} (dedupe_key, template, to_email, language, subject, body_text, body_html, "  # noqa: S608 - names from models, values as parameters
+            "renders_at_send, status, attempts, last_error, next_attempt_at, created_at, sent_at, about_type_id, "
+            "about_id) "
+            "SELECT %s || CAST(recipient.id AS TEXT) || %s, %s, recipient.email, recipient.language, '', '', '', "
+            "%s, %s, 0, '', %s, %s, NULL, %s, recipient.id "
             f"FROM ({recipients}) AS recipient WHERE TRUE "
             "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-            [template, False, OutboundEmail.Status.PENDING, now, now, *parameters],
+            [before, after, template, True, OutboundEmail.Status.PENDING, now, now, about_type.pk, *parameters],
         )
         ids = [row[0] for row in cursor.fetchall()]
     transaction.on_commit(lambda: dispatch(ids))
 
 
-def render_deferred(email: OutboundEmail) -> bool:
-    """Fill an unrendered row's subject and bodies; False if its reason no longer applies."""
-    message = DEFERRED_BUILDERS[email.template](email)
+def build_at_send(email: OutboundEmail) -> tuple[Rendered, Rendered] | None:
+    """For an email built at send time: what to send, and the copy to keep without its
+    secrets; None if it no longer applies."""
+    builder = BUILDERS[email.template]
+    message = builder(email, reveal=True)
     if message is None:
-        return False
-    rendered = render(message, email.created_at)
-    email.subject, email.body_text, email.body_html = rendered.subject, rendered.body_text, rendered.body_html
-    email.rendered = True
-    return True
+        return None
+    kept = builder(email, reveal=False)
+    return render(message), render(kept) if kept is not None else Rendered("", "", "")
 
 
 def dispatch(ids: list[int]) -> None:

@@ -1,5 +1,17 @@
-"""Deliver outbox rows over the configured email backend, exactly once per row where the
-database can promise it."""
+"""Deliver outbox rows over the configured email backend.
+
+No transaction stays open while the mail server is spoken to (healthchecks' ``sendalerts``
+does the same with its flips). A sender first *claims* a row with a compare-and-swap that
+counts the attempt and moves ``next_attempt_at`` a lease ahead; then it builds and sends the
+email with no lock held; then it records the outcome, only if its claim still stands (same
+attempt number, still pending). A sender that dies mid-way leaves a claim that expires: the
+drain finds the row due again when the lease is over and sends it. Two senders given the same
+row (a task delivered twice, the drain beside a task) cannot both claim it.
+
+At least once, not exactly once: a crash between the mail server's reply and the recorded
+outcome, or a send that outlasts its lease, can send an email twice; the Message-ID is the
+same each time, so a mail server or client can drop the copy.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +22,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import OutboundEmail
-from .queue import render_deferred
+from .queue import Rendered, build_at_send
 
 log = logging.getLogger(__name__)
 
@@ -26,65 +39,83 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, 3600))
 
 
-def relax_commit() -> None:
-    """This transaction's commit returns before PostgreSQL has flushed it to disk. A crash in
-    the fraction of a second after could forget that an email went out and send it again, the
-    at-least-once the outbox already accepts between the mail server's reply and the commit
-    (the Message-ID stays the same); the database itself stays consistent. Saves a disk flush
-    per email."""
-    if db_connection.vendor == "postgresql":
-        with db_connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+def claim(email_id: int, now: datetime) -> OutboundEmail | None:
+    """Take the row for one attempt, or None if it is not due or another sender has it. A row
+    never tried is due at once (the task sent after commit); a tried one when its retry time,
+    or the lease of the sender that last claimed it, is over."""
+    due = Q(status=OutboundEmail.Status.PENDING) & (Q(attempts=0) | Q(next_attempt_at__lte=now))
+    email = OutboundEmail.objects.filter(due, pk=email_id).first()
+    if email is None:
+        return None
+    taken = OutboundEmail.objects.filter(due, pk=email.pk, attempts=email.attempts).update(
+        attempts=F("attempts") + 1, next_attempt_at=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    )
+    if taken != 1:
+        return None  # another sender claimed it between the read and the update
+    email.attempts += 1
+    return email
 
 
-def build_message(email: OutboundEmail, connection=None) -> EmailMultiAlternatives:
+def record(email: OutboundEmail, **fields) -> bool:
+    """Write the outcome of the attempt ``email`` claimed, if the claim still stands. The
+    commit does not wait for the disk flush: a crash in that fraction of a second can only
+    send the email again, the at-least-once the outbox already accepts."""
+    with transaction.atomic():
+        if db_connection.vendor == "postgresql":
+            with db_connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        written = OutboundEmail.objects.filter(
+            pk=email.pk, status=OutboundEmail.Status.PENDING, attempts=email.attempts
+        ).update(**fields)
+    if not written:
+        log.warning("Email %s: the claim expired before its outcome was recorded", email.pk)
+    return bool(written)
+
+
+def build_message(email: OutboundEmail, content: Rendered, connection=None) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body_text,
+        subject=content.subject,
+        body=content.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to_email],
         headers={"Message-ID": email.message_id, "Content-Language": email.language},
         connection=connection,
     )
-    message.attach_alternative(email.body_html, "text/html")
+    message.attach_alternative(content.body_html, "text/html")
     return message
 
 
 def deliver(email_id: int, *, now: datetime | None = None, connection=None) -> OutboundEmail.Status | None:
-    """Send one pending email. The row stays locked while the mail server is spoken to, so a
-    task delivered twice (or the drain running beside it) finds it locked or already sent and
-    does nothing. Returns the new status, or None when there was nothing to do."""
+    """Send one pending email that is due. Returns its new status, or None when there was
+    nothing to do (not due, already sent, another sender has it)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        relax_commit()
-        email = (
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=OutboundEmail.Status.PENDING)
-            .first()
+    email = claim(email_id, now)
+    if email is None:
+        return None
+    kept: dict[str, str] = {}
+    content = Rendered(email.subject, email.body_text, email.body_html)
+    if email.renders_at_send:
+        built = build_at_send(email)
+        if built is None:
+            record(email, status=OutboundEmail.Status.CANCELLED, last_error="No longer applies: not sent.")
+            return OutboundEmail.Status.CANCELLED
+        content, copy = built
+        kept = {"subject": copy.subject, "body_text": copy.body_text, "body_html": copy.body_html}
+    try:
+        build_message(email, content, connection).send()
+    except Exception as error:
+        log.warning("Sending email %s failed (attempt %s): %s", email.pk, email.attempts, error)
+        failed = email.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        status = OutboundEmail.Status.FAILED if failed else OutboundEmail.Status.PENDING
+        record(
+            email,
+            status=status,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+            next_attempt_at=now + backoff(email.attempts),
         )
-        if email is None:
-            return None
-        if not email.rendered and not render_deferred(email):
-            email.status, email.last_error = OutboundEmail.Status.FAILED, "No longer applies: not sent."
-            email.save(update_fields=["status", "last_error"])
-            return OutboundEmail.Status.FAILED
-        email.attempts += 1
-        try:
-            build_message(email, connection).send()
-        except Exception as error:
-            log.warning("Sending email %s failed (attempt %s): %s", email.pk, email.attempts, error)
-            email.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                email.status = OutboundEmail.Status.FAILED
-            else:
-                email.next_attempt_at = now + backoff(email.attempts)
-        else:
-            email.status = OutboundEmail.Status.SENT
-            email.sent_at = now
-            email.last_error = ""
-        sent_fields = ["attempts", "status", "sent_at", "last_error", "next_attempt_at"]
-        email.save(update_fields=[*sent_fields, "subject", "body_text", "body_html", "rendered"])
-        return OutboundEmail.Status(email.status)
+        return status
+    record(email, status=OutboundEmail.Status.SENT, sent_at=now, last_error="", **kept)
+    return OutboundEmail.Status.SENT
 
 
 def due_ids(now: datetime, limit: int = 200) -> list[int]:
@@ -104,7 +135,7 @@ def deliver_many(ids: list[int], *, now: datetime | None = None) -> dict[str, in
             status = deliver(email_id, now=now, connection=connection)
             if status == OutboundEmail.Status.SENT:
                 counts["sent"] += 1
-            elif status == OutboundEmail.Status.FAILED:
+            elif status in (OutboundEmail.Status.FAILED, OutboundEmail.Status.CANCELLED):
                 counts["failed"] += 1
             elif status == OutboundEmail.Status.PENDING:
                 counts["retry"] += 1

@@ -8,3 +8,5 @@ class ProfilesConfig(AppConfig):
 
     def ready(self) -> None:
         from referrals_portal.lib import sessions  # noqa: F401 - connects the sign-in receiver
+
+        from . import forms  # noqa: F401 - registers the password-reset email, built at send time

@@ -1,31 +1,71 @@
+"""Password reset through the outbox.
+
+The page does the same work whether or not the address has an account: it writes one outbox
+row and answers (the timing tells nothing). The worker builds the email when it sends it, with
+a fresh link for each active account of that address, or cancels it when there is none; the
+row keeps a copy without the links, so nobody reading the outbox can reset anyone's password.
+"""
+
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import get_language
 
-from outbox.queue import Message, enqueue
+from outbox.models import OutboundEmail
+from outbox.queue import Message, at_send_time, enqueue
+
+from .models import User
+
+NOT_KEPT = "[password-reset link: sent to the account's owner, not kept]"
+
+
+def reset_url(user: User) -> str:
+    return settings.SITE_URL + reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
 
 
 class OutboxPasswordResetForm(PasswordResetForm):
-    """Password-reset emails go through the outbox like every other email: in the user's
-    language, as text and HTML, sent by a worker, so the request never waits on the mail server."""
+    def get_users(self, email):
+        # Users of a partner company that was deactivated have no access left to reset.
+        return (user for user in super().get_users(email) if user.partner_id is None or user.partner.is_active)
 
-    def send_mail(
-        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
-    ):
-        user = context["user"]
-        reset_url = settings.SITE_URL + reverse(
-            "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
-        )
-        enqueue(
-            [
-                Message(
-                    dedupe_key=f"password-reset:{user.pk}:{context['token']}",
-                    template="password_reset",
-                    to_email=to_email,
-                    language=user.language,
-                    context={"user": user, "reset_url": reset_url},
-                )
-            ]
-        )
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            enqueue(
+                [
+                    Message(
+                        # Random, and not the token: the key tells nothing and rebuilds no link.
+                        dedupe_key=f"password-reset:{uuid.uuid4().hex}",
+                        template="password_reset",
+                        to_email=self.cleaned_data["email"],
+                        language=(get_language() or settings.LANGUAGE_CODE)[:2],
+                    )
+                ]
+            )
+
+
+@at_send_time("password_reset")
+def build_password_reset(email: OutboundEmail, *, reveal: bool) -> Message | None:
+    users = list(OutboxPasswordResetForm().get_users(email.to_email))
+    if not users:
+        return None  # no active account with this address: nothing is sent
+    return Message(
+        dedupe_key=email.dedupe_key,
+        template=email.template,
+        to_email=email.to_email,
+        language=users[0].language,
+        context={"accounts": [(user, reset_url(user) if reveal else NOT_KEPT) for user in users]},
+    )

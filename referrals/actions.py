@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from outbox.queue import Message, enqueue, queue_unrendered_sql
+from outbox.queue import Message, enqueue, queue_at_send_sql
 from profiles.choices import Currency
 from profiles.models import Location, User
 from referrals_portal.lib.sql import among
@@ -353,12 +353,18 @@ def submit_rfi(
     locations = list(locations)
     check_locations(locations)
     with transaction.atomic():
+        # The form's address is whatever the sender typed: a few confirmations a day reach it,
+        # however many requests name it (the requests themselves still go through).
+        confirmed_lately = RFI.objects.filter(
+            customer__email__iexact=customer.email, created_at__gt=now - timedelta(days=1)
+        ).count()
         person = Customer.objects.create(**customer.__dict__)
         rfi = RFI(customer=person, created_at=now, created_by=by, **rfi_fields)
         rfi.full_clean()
         rfi.save()
-        referrals = refer(rfi, locations, by=by, now=now)
-        enqueue(emails.rfi_received(rfi, referrals), now=now)
+        refer(rfi, locations, by=by, now=now)
+        if confirmed_lately < settings.RFI_CONFIRMATIONS_PER_ADDRESS:
+            enqueue(emails.rfi_received(rfi), now=now)
     return rfi
 
 
@@ -429,12 +435,13 @@ def _sweep(
                 f"SELECT id, %s, %s, %s, NULL, %s, %s, %s FROM {referral} WHERE {chosen}",
                 [action, from_state, to_state, ActorKind.SYSTEM, note, now, *parameters],
             )
-        # The customer's "choose another partner" email, written unrendered: the worker renders
-        # it before sending, so a sweep of 100,000 rows does not render 100,000 emails here.
+        # The customer's "choose another partner" email, built by the worker when it is sent
+        # (it carries the customer's private link), so nothing is rendered here per row.
         chosen, parameters = among("r.id", ids)
-        queue_unrendered_sql(
+        queue_at_send_sql(
             template="choose_another_partner",
-            key=f"':{to_state}:customer'",
+            key=emails.choose_another_partner_key(to_state),
+            about=Referral,
             recipients=(
                 "SELECT r.id AS id, c.email AS email, c.language AS language "  # noqa: S608
                 f"FROM {referral} r JOIN {rfi} f ON f.id = r.rfi_id JOIN {customer} c ON c.id = f.customer_id "

@@ -9,9 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from referrals_portal.lib.ratelimit import allow, client_address
+from referrals_portal.lib import ratelimit
 
 from . import actions
 from .customer_forms import RFIForm, reachable_locations
@@ -39,10 +40,12 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
         form = RFIForm(request.POST)
         if form.is_spam:
             return render(request, "customers/thanks.html")  # say nothing a bot could learn from
-        if not allow(f"rfi:{client_address(request)}", limit=settings.RFI_RATE_LIMIT, window_seconds=3600):
+        rate = f"{settings.RFI_RATE_LIMIT}/h"
+        if ratelimit.exhausted(request, "rfi", rate=rate):
             messages.error(request, _("Too many requests from your network in the last hour. Please try again later."))
             return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(form)}, status=429)
         if form.is_valid():
+            ratelimit.count(request, "rfi", rate=rate)
             data = form.cleaned_data
             rfi = actions.submit_rfi(
                 actions.CustomerDetails.from_form(data, language=(get_language() or "en")[:2]),
@@ -75,9 +78,11 @@ def _chosen(form: RFIForm):
 
 
 def _rfi(token: str) -> RFI:
-    return get_object_or_404(RFI.objects.select_related("customer"), status_token=token)
+    """The request behind a private link; an unknown or revoked link (an erased customer's) is a 404."""
+    return get_object_or_404(RFI.objects.by_status_token(token).select_related("customer"))
 
 
+@never_cache  # the customer's own request, behind a private link
 def rfi_status(request: HttpRequest, token: str) -> HttpResponse:
     rfi = _rfi(token)
     referrals = [
@@ -96,6 +101,7 @@ def rfi_status(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, token: str) -> HttpResponse:
     rfi = _rfi(token)

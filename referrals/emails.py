@@ -1,5 +1,11 @@
 """Who hears of what (DOMAIN.md, Notifications): one function per email, each returning the
-messages to write to the outbox. Emails go out in the recipient's language."""
+messages to write to the outbox. Emails go out in the recipient's language.
+
+The customer's emails carry their private status link, a secret: they are built when they are
+sent (``outbox.queue.at_send_time``), and the outbox keeps a copy without the link. They say
+nothing the sender typed (the request's own words, the name given): anyone can type anyone's
+address into the request form, so what reaches that address is our summary, not their text.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,17 @@ from django.conf import settings
 from django.urls import reverse
 
 from outbox.models import OutboundEmail
-from outbox.queue import Message, register_deferred
+from outbox.queue import Message, at_send_time
 
 from .models import RFI, Referral
+
+# The secret links' stand-in in the copy the outbox keeps.
+NOT_KEPT = "[private link: sent to the customer, not kept]"
+
+
+def choose_another_partner_key(state: str) -> str:
+    """The reason key, with ``{id}`` for the referral: the sweep writes the same keys in SQL."""
+    return "referral:{id}:" + state + ":customer"
 
 
 def absolute(path: str) -> str:
@@ -50,7 +64,7 @@ def _to_location_contacts(referral: Referral, template: str, reason: str) -> lis
             to_email=contact.email,
             language=contact.language,
             context={**context, "contact": contact},
-            referral_id=referral.pk,
+            about=referral,
         )
         for contact in referral.location.contacts.all()
     ]
@@ -81,35 +95,40 @@ def choose_another_partner(referral: Referral) -> list[Message]:
     customer = referral.rfi.customer
     return [
         Message(
-            dedupe_key=f"referral:{referral.pk}:{referral.state}:customer",
+            dedupe_key=choose_another_partner_key(referral.state).format(id=referral.pk),
             template="choose_another_partner",
             to_email=customer.email,
             language=customer.language,
-            context={
-                "referral": referral,
-                "rfi": referral.rfi,
-                "customer": customer,
-                "partner": referral.partner,
-                "search_url": partner_search_url(referral.rfi),
-                "status_url": status_url(referral.rfi),
-            },
-            referral_id=referral.pk,
+            about=referral,
         )
     ]
 
 
-@register_deferred("choose_another_partner")
-def rebuild_choose_another_partner(email: OutboundEmail) -> Message | None:
-    """The timeout sweep writes this email unrendered; the worker rebuilds it here."""
+@at_send_time("choose_another_partner")
+def build_choose_another_partner(email: OutboundEmail, *, reveal: bool) -> Message | None:
     referral = (
-        Referral.objects.select_related("rfi__customer", "partner", "location").filter(pk=email.referral_id).first()
+        Referral.objects.select_related("rfi__customer", "partner", "location")
+        .filter(pk=email.about_id, rfi__customer__erased_at__isnull=True)
+        .first()
     )
     if referral is None:
         return None
-    return next((m for m in choose_another_partner(referral) if m.dedupe_key == email.dedupe_key), None)
+    return Message(
+        dedupe_key=email.dedupe_key,
+        template=email.template,
+        to_email=email.to_email,
+        language=email.language,
+        context={
+            "referral": referral,
+            "rfi": referral.rfi,
+            "partner": referral.partner,
+            "search_url": partner_search_url(referral.rfi),
+            "status_url": status_url(referral.rfi) if reveal else NOT_KEPT,
+        },
+    )
 
 
-def rfi_received(rfi: RFI, referrals: list[Referral]) -> list[Message]:
+def rfi_received(rfi: RFI) -> list[Message]:
     """To the customer: we have your request, and here is your private status link."""
     customer = rfi.customer
     return [
@@ -118,6 +137,21 @@ def rfi_received(rfi: RFI, referrals: list[Referral]) -> list[Message]:
             template="rfi_received",
             to_email=customer.email,
             language=customer.language,
-            context={"rfi": rfi, "customer": customer, "referrals": referrals, "status_url": status_url(rfi)},
+            about=rfi,
         )
     ]
+
+
+@at_send_time("rfi_received")
+def build_rfi_received(email: OutboundEmail, *, reveal: bool) -> Message | None:
+    rfi = RFI.objects.filter(pk=email.about_id, customer__erased_at__isnull=True).first()
+    if rfi is None:
+        return None
+    referrals = list(rfi.referrals.select_related("partner", "location").order_by("partner__name"))
+    return Message(
+        dedupe_key=email.dedupe_key,
+        template=email.template,
+        to_email=email.to_email,
+        language=email.language,
+        context={"rfi": rfi, "referrals": referrals, "status_url": status_url(rfi) if reveal else NOT_KEPT},
+    )

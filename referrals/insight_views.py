@@ -8,9 +8,8 @@ from datetime import timedelta
 from functools import partial
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -21,6 +20,7 @@ from profiles.models import Location
 from . import insights, tally
 from .charts import Bar, BarChart
 from .models import DeclineReason, LostReason, Referral, Source
+from .views import partner_required
 
 
 class InsightFilters(forms.Form):
@@ -108,10 +108,8 @@ def _shown(request: HttpRequest, filters: InsightFilters, key: str) -> dict:
     }
 
 
-@login_required
+@partner_required
 def partner_insights(request: HttpRequest) -> HttpResponse:
-    if not request.user.partner_id:
-        raise Http404
     filters = InsightFilters(request.GET or None, partner_id=request.user.partner_id)
     key = _figures_key(request, filters)
     # Read only when the cached fragment under the same key is rendered afresh.

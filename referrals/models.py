@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -98,13 +103,27 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        indexes = [
+            # Requests from one address, whatever its case: confirmations per address, duplicates.
+            models.Index(Upper("email"), name="customer_email"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contact_name} ({self.company_name})"
 
 
-def new_status_token() -> str:
-    return secrets.token_urlsafe(32)
+def new_status_salt() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def digest_of(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RFIQuerySet(models.QuerySet["RFI"]):
+    def by_status_token(self, token: str) -> RFIQuerySet:
+        """The request whose private link carries ``token``; none for an erased customer's."""
+        return self.filter(status_digest=digest_of(token), customer__erased_at__isnull=True)
 
 
 class RFI(ChoiceLabelsMixin, models.Model):
@@ -126,7 +145,12 @@ class RFI(ChoiceLabelsMixin, models.Model):
         default=False,
         help_text=_("The customer agrees that the partners they chose see their contact details."),
     )
-    status_token = models.CharField(max_length=64, unique=True, default=new_status_token, editable=False)
+    # The customer's private link (``status_token``) is derived from this salt with the secret
+    # key, and the row keeps only its digest: reading the database gives no working link.
+    # Erasing the customer clears the digest, which revokes the link.
+    status_salt = models.CharField(max_length=64, default=new_status_salt, editable=False)
+    # NULL, not "", for a revoked link: a unique column holds many NULLs but one empty string.
+    status_digest = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -138,6 +162,8 @@ class RFI(ChoiceLabelsMixin, models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
+    objects = RFIQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("request for information")
         verbose_name_plural = _("requests for information")
@@ -145,6 +171,20 @@ class RFI(ChoiceLabelsMixin, models.Model):
 
     def __str__(self) -> str:
         return _("RFI #%(id)s") % {"id": self.pk}
+
+    def save(self, *args, **kwargs) -> None:
+        if self.status_digest is None and self.status_salt:
+            self.status_digest = digest_of(self.status_token)
+        super().save(*args, **kwargs)
+
+    @property
+    def status_token(self) -> str:
+        """The secret in the customer's status link: the same every time it is asked for."""
+        digest = salted_hmac("referrals.rfi.status", self.status_salt, algorithm="sha256").digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def revoke_status_link(self) -> None:
+        self.status_salt, self.status_digest = "", None
 
 
 class ReferralQuerySet(models.QuerySet["Referral"]):
@@ -286,6 +326,13 @@ class Referral(ChoiceLabelsMixin, ConcurrentTransitionMixin, models.Model):
     reminded_at = models.DateTimeField(_("24-hour reminder sent at"), null=True, blank=True)
     last_call_at = models.DateTimeField(_("last call sent at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The outbox's emails about this referral (OutboundEmail.objects.filter(referral=…)).
+    emails = GenericRelation(
+        "outbox.OutboundEmail",
+        content_type_field="about_type",
+        object_id_field="about_id",
+        related_query_name="referral",
+    )
 
     objects = ReferralQuerySet.as_manager()
 

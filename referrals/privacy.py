@@ -6,23 +6,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from outbox.models import OutboundEmail
 
-from .models import Customer
+from .models import RFI, Customer, Referral
 
 ERASED = "[erased]"
+# The emails the customer receives (emails.py); the partners' emails are theirs and stay.
+CUSTOMER_TEMPLATES = ("rfi_received", "choose_another_partner")
 
 
-def _emails_of(customer: Customer):
+def _emails_to(customer: Customer) -> QuerySet[OutboundEmail]:
+    """The emails written to the customer, about their requests or their requests' referrals."""
     rfi_ids = list(customer.rfis.values_list("pk", flat=True))
-    keys = Q()
-    for rfi_id in rfi_ids:
-        keys |= Q(dedupe_key__startswith=f"rfi:{rfi_id}:")
-    return OutboundEmail.objects.filter(Q(to_email=customer.email) | Q(referral__rfi__in=rfi_ids) | keys)
+    referral_ids = list(Referral.objects.filter(rfi__in=rfi_ids).values_list("pk", flat=True))
+    about = Q(about_type=ContentType.objects.get_for_model(RFI), about_id__in=rfi_ids) | Q(
+        about_type=ContentType.objects.get_for_model(Referral), about_id__in=referral_ids
+    )
+    return OutboundEmail.objects.filter(about, template__in=CUSTOMER_TEMPLATES)
 
 
 def export_customer_data(customer: Customer) -> dict[str, Any]:
@@ -64,33 +69,34 @@ def export_customer_data(customer: Customer) -> dict[str, Any]:
         ],
         "emails_to_customer": [
             {"subject": email.subject, "status": email.status, "created_at": email.created_at.isoformat()}
-            for email in _emails_of(customer).filter(to_email=customer.email).order_by("pk")
+            for email in _emails_to(customer).order_by("pk")
         ],
     }
 
 
 def erase_customer(customer: Customer, *, now: datetime | None = None) -> Customer:
-    """Replace the customer's personal data, and the free text of their requests and emails,
-    in one transaction. Referrals, their states, dates and deal figures stay for the partners'
-    statistics; the status link stops working."""
+    """Replace the customer's personal data and the free text of their requests, in one
+    transaction. The customer's own emails lose their address and text, and those not sent
+    yet are cancelled; the partners' emails are theirs and go out as they would. Referrals,
+    their states, dates and deal figures stay for the partners' statistics; the status link is
+    revoked, so no customer page opens any more."""
     now = now or timezone.now()
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         if customer.erased_at:
             return customer
-        _emails_of(customer).update(
-            to_email=f"erased-{customer.pk}@erased.invalid",
-            subject=ERASED,
-            body_text=ERASED,
-            body_html=ERASED,
-            rendered=True,
+        erased_address = f"erased-{customer.pk}@erased.invalid"
+        emails = _emails_to(customer)
+        emails.filter(status=OutboundEmail.Status.PENDING).update(
+            status=OutboundEmail.Status.CANCELLED, last_error="Cancelled: the customer's personal data was erased."
         )
+        emails.update(to_email=erased_address, subject=ERASED, body_text=ERASED, body_html=ERASED)
         for rfi in customer.rfis.all():
             rfi.need = ERASED
-            rfi.status_token = f"erased-{rfi.pk}-{now.timestamp():.0f}"
-            rfi.save(update_fields=["need", "status_token"])
+            rfi.revoke_status_link()
+            rfi.save(update_fields=["need", "status_salt", "status_digest"])
         customer.contact_name = customer.company_name = ERASED
-        customer.email = f"erased-{customer.pk}@erased.invalid"
+        customer.email = erased_address
         customer.phone = ""
         customer.erased_at = now
         customer.save(update_fields=["contact_name", "company_name", "email", "phone", "erased_at"])

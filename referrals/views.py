@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
+from functools import partial, wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from profiles.models import User
@@ -59,15 +60,17 @@ def get_referral_for_user(user: User, pk: int, *, related: bool = True) -> Refer
 
 
 def partner_required(view):
-    """Partner pages are for partner users; operator staff have the admin."""
+    """Partner pages are for partner users; operator staff have the admin. They show the
+    partner's own data, customers' details among them: no cache may keep them."""
 
+    @never_cache
     @login_required
+    @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.partner_id:
             raise Http404
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
     return wrapped
 
 

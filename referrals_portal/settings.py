@@ -146,7 +146,8 @@ CACHES = {
 AUTHENTICATION_BACKENDS = [
     # Counts failed sign-ins per username and refuses more than AXES_FAILURE_LIMIT an hour.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, refusing users of a deactivated partner company.
+    "referrals_portal.lib.auth.PortalBackend",
 ]
 # django-axes refuses the attempt that reaches its limit: allow LOGIN_FAILURE_LIMIT failures
 # with the ordinary answer, and refuse the one after.
@@ -160,6 +161,7 @@ AXES_RESET_ON_SUCCESS = True
 # address must not lock out its colleagues), so the warning is answered, not ignored.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "referrals_portal.lib.ratelimit.client_ip"
 AXES_VERBOSE = False
 # Sessions end after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS after sign-in
 # whatever happens (referrals_portal.lib.sessions).
@@ -261,13 +263,28 @@ REFERRAL_LAST_CALL = timedelta(hours=env.int("REMINDER_LAST_CALL_HOURS", default
 REFERRAL_SWEEP_BATCH_SIZE = env.int("REFERRAL_SWEEP_BATCH_SIZE", default=5000)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
+# How long a sender's claim on an email lasts: after it, a sender that died is presumed dead and
+# the email is sent again. Well above the time one message can take (EMAIL_TIMEOUT per step).
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=max(300, 10 * EMAIL_TIMEOUT))
 RFI_MAX_PARTNERS = env.int("RFI_MAX_PARTNERS", default=5)
-RFI_RATE_LIMIT = env.int("RFI_RATE_LIMIT_PER_HOUR", default=5)  # requests per client address per hour
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # the emails say "three days"
+PASSWORD_RESET_RATE_PER_ADDRESS = env.int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", default=3)
+PASSWORD_RESET_RATE_PER_CLIENT = env.int("PASSWORD_RESET_PER_CLIENT_PER_HOUR", default=10)
+# Reverse proxies in front of the portal that append the client's address to X-Forwarded-For
+# (a TLS-terminating nginx: 1). Rate limits and sign-in throttling key on that address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "referrals_portal.lib.ratelimit.client_ip"
+RATELIMIT_IPV6_MASK = 64
+RFI_RATE_LIMIT = env.int("RFI_RATE_LIMIT_PER_HOUR", default=5)  # accepted requests per client address per hour
+RFI_CONFIRMATIONS_PER_ADDRESS = env.int("RFI_CONFIRMATIONS_PER_ADDRESS_PER_DAY", default=3)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = env.bool("LANGUAGE_COOKIE_SECURE", default=not DEBUG)
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)

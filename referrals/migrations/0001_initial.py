@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('budget_range', models.CharField(choices=[('unknown', 'Not decided yet'), ('small', 'Under US$10,000'), ('medium', 'US$10,000–50,000'), ('large', 'US$50,000–250,000'), ('xlarge', 'Over US$250,000')], default='unknown', max_length=16, verbose_name='budget range')),
                 ('timeline', models.CharField(choices=[('now', 'Within a month'), ('quarter', 'In 1–3 months'), ('half_year', 'In 3–6 months'), ('later', 'In 6 months or more'), ('researching', 'Just researching')], default='researching', max_length=16, verbose_name='timeline')),
                 ('consent_to_share', models.BooleanField(default=False, help_text='The customer agrees that the partners they chose see their contact details.', verbose_name='consent to share contact details')),
-                ('status_token', models.CharField(default=referrals.models.new_status_token, editable=False, max_length=64, unique=True)),
+                ('status_token', models.CharField(default=referrals.models.new_status_salt, editable=False, max_length=64, unique=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
                 ('created_by', models.ForeignKey(blank=True, help_text='Operator staff who entered it on behalf of marketing or sales.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
                 ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rfis', to='referrals.customer', verbose_name='customer')),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -28,17 +29,34 @@ def two_locations(partner, other_partner):
 form_data = rfi_form_data
 
 
-def test_one_rfi_to_two_partners_makes_two_referrals_and_tells_everyone(client, two_locations):
-    response = client.post(reverse("rfi_new"), form_data(two_locations), HTTP_ACCEPT_LANGUAGE="ja")
+def test_one_rfi_to_two_partners_makes_two_referrals_and_tells_everyone(
+    client, two_locations, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("rfi_new"), form_data(two_locations), HTTP_ACCEPT_LANGUAGE="ja")
     rfi = RFI.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("rfi_status", args=[rfi.status_token])
     assert rfi.source == "search" and rfi.customer.language == "ja" and rfi.consent_to_share
     assert sorted(r.location_id for r in rfi.referrals.all()) == sorted(location.pk for location in two_locations)
     assert OutboundEmail.objects.filter(template="new_referral").count() == 2
-    [confirmation] = OutboundEmail.objects.filter(template="rfi_received")
-    assert confirmation.to_email == "hanako@yamada.example"
-    assert rfi.status_token in confirmation.body_text and rfi.status_token in confirmation.body_html
+    [confirmation] = [message for message in mail.outbox if message.to == ["hanako@yamada.example"]]
+    assert rfi.status_token in confirmation.body and rfi.status_token in confirmation.alternatives[0][0]
     assert "情報請求" in confirmation.subject
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_confirmations_to_one_address_are_limited_but_the_requests_go_through(client, two_locations, settings):
+    settings.RFI_CONFIRMATIONS_PER_ADDRESS = 2
+    for _ in range(3):
+        assert (
+            client.post(reverse("rfi_new"), form_data(two_locations[:1], email="Victim@Example.com")).status_code == 302
+        )
+    assert RFI.objects.count() == 3
+    assert OutboundEmail.objects.filter(template="new_referral").count() == 3  # the partners hear of each
+    # The same mailbox, however its address is written.
+    assert OutboundEmail.objects.filter(template="rfi_received").count() == 2
+    client.post(reverse("rfi_new"), form_data(two_locations[:1], email="victim@example.com"))
+    assert OutboundEmail.objects.filter(template="rfi_received").count() == 2
 
 
 def test_the_form_opens_with_the_chosen_partners_and_the_needs_from_the_search(client, two_locations):

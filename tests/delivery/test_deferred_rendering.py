@@ -1,45 +1,52 @@
-"""The timeout sweep writes its emails unrendered; the worker renders them right before sending."""
+"""Emails built when they are sent: the sweep writes its emails without rendering them, and
+emails with a secret link are built by the worker and kept without the link."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.utils import timezone
 
 from outbox import sending
 from outbox.models import OutboundEmail
 from referrals import actions
+from referrals.models import Referral
 from tests.factories import make_referral
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_swept_referrals_email_is_rendered_in_the_customers_language_when_sent(partner):
+def test_a_swept_referrals_email_is_built_in_the_customers_language_when_sent(partner):
     referral = make_referral(partner, now=timezone.now() - timedelta(hours=73), customer__language="ja")
     actions.fail_overdue(timezone.now())
     email = OutboundEmail.objects.get(template="choose_another_partner")
-    assert (email.rendered, email.subject, email.language) == (False, "", "ja")
+    assert (email.renders_at_send, email.subject, email.language) == (True, "", "ja")
+    assert email.about == referral
     assert sending.deliver(email.pk) == OutboundEmail.Status.SENT
     email.refresh_from_db()
-    assert email.rendered and "別のパートナー" in email.subject
+    assert "別のパートナー" in email.subject  # the copy kept for the outbox's readers
     [sent] = mail.outbox
-    assert sent.subject == email.subject and referral.rfi.need in sent.body
+    assert sent.subject == email.subject and "/partners/?region=JP" in sent.body
+    assert referral.rfi.status_token in sent.body and referral.rfi.status_token not in email.body_text
 
 
-def test_an_unrendered_email_whose_reason_no_longer_applies_is_not_sent(partner):
+def test_an_email_whose_reason_no_longer_applies_is_cancelled_not_sent(partner):
     referral = make_referral(partner)
-    OutboundEmail.objects.create(
-        dedupe_key=f"referral:{referral.pk}:failed:customer",  # it never failed
+    referral.rfi.customer.erased_at = timezone.now()  # erased meanwhile
+    referral.rfi.customer.save()
+    email = OutboundEmail.objects.create(
+        dedupe_key=f"referral:{referral.pk}:failed:customer",
         template="choose_another_partner",
         to_email="someone@customer.example",
         language="en",
-        referral=referral,
-        rendered=False,
+        about_type=ContentType.objects.get_for_model(Referral),
+        about_id=referral.pk,
+        renders_at_send=True,
     )
-    email = OutboundEmail.objects.get(to_email="someone@customer.example")
-    assert sending.deliver(email.pk) == OutboundEmail.Status.FAILED
+    assert sending.deliver(email.pk) == OutboundEmail.Status.CANCELLED
     email.refresh_from_db()
-    assert email.last_error == "No longer applies: not sent."
+    assert (email.status, email.last_error) == ("cancelled", "No longer applies: not sent.")
     assert not mail.outbox

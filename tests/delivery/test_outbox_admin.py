@@ -33,7 +33,7 @@ def test_operator_resends_a_failed_email(client, operator, partner):
         {"action": "resend", "_selected_action": [email.pk]},
         follow=True,
     )
-    assert "1 emails are queued to be sent again." in response.content.decode()
+    assert "1 email is queued to be sent again." in response.content.decode()
     email.refresh_from_db()
     # Tasks run in-process in tests: the email went out through the same path a worker takes.
     assert email.status == "sent"

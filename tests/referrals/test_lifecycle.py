@@ -13,7 +13,7 @@ from django_fsm import TransitionNotAllowed
 
 from outbox import sending
 from outbox.models import OutboundEmail
-from referrals import actions
+from referrals import actions, tally
 from referrals.models import Referral, State
 from tests.factories import make_referral
 
@@ -254,13 +254,25 @@ def test_disconnect_tells_the_partner_contacts(partner, operator):
     assert email.to_email == referral.location.contacts.get().email
 
 
-def test_a_failed_transition_leaves_no_event_and_no_email(partner, owner):
+def test_a_failed_transition_leaves_no_event_and_no_email(partner, owner, monkeypatch):
+    """A failure inside the transaction, after the state, the tallies and the event were written
+    (queuing the emails breaks): all of it is rolled back."""
     referral = referral_in(State.EVALUATING, partner, owner)
     emails_before = OutboundEmail.objects.count()
-    with pytest.raises(ValidationError):
-        actions.decline(referral, by=owner, reason="")
-    assert OutboundEmail.objects.count() == emails_before
+    tallies_before = tally.by_state(partner.pk)
+
+    def broken_enqueue(messages, **kwargs):
+        assert referral.events.count() == 3  # the event is written when the failure comes
+        raise RuntimeError("the outbox is broken")
+
+    monkeypatch.setattr(actions, "enqueue", broken_enqueue)
+    with pytest.raises(RuntimeError):
+        actions.decline(referral, by=owner, reason="no_capacity")
+    referral.refresh_from_db()
+    assert referral.state == State.EVALUATING and referral.decline_reason == ""
     assert referral.events.count() == 2
+    assert OutboundEmail.objects.count() == emails_before
+    assert tally.by_state(partner.pk) == tallies_before
 
 
 def test_emails_go_out_in_the_recipients_language(partner, owner):
@@ -268,19 +280,26 @@ def test_emails_go_out_in_the_recipients_language(partner, owner):
     actions.mark_not_interested(referral, by=owner)
     email = OutboundEmail.objects.get(template="choose_another_partner")
     assert email.language == "ja"
-    assert "別のパートナー" in email.subject
+    assert sending.deliver(email.pk) == OutboundEmail.Status.SENT
+    [sent] = mail.outbox
+    assert "別のパートナー" in sent.subject
 
 
-def test_sweeps_archive_overdue_referrals_once(partner, owner):
+def test_sweeps_archive_overdue_referrals_once(partner, owner, django_capture_on_commit_callbacks):
     start = timezone.now()
     overdue = make_referral(partner, now=start - timedelta(hours=73))
     fresh = make_referral(partner, now=start - timedelta(hours=71))
-    assert actions.fail_overdue(start) == [overdue.pk]
-    assert actions.fail_overdue(start) == []
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
+        assert actions.fail_overdue(start) == [overdue.pk]
+        assert not mail.outbox  # nothing leaves before the sweep's transaction commits
+    assert len(after_commit) == 1
+    assert [message.to for message in mail.outbox] == [[overdue.rfi.customer.email]]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.fail_overdue(start) == []
     overdue.refresh_from_db()
     fresh.refresh_from_db()
     assert (overdue.state, fresh.state) == (State.FAILED, State.NEW)
     assert overdue.events.last().actor_kind == "system"
     assert OutboundEmail.objects.filter(referral=overdue, template="choose_another_partner").count() == 1
     assert Referral.objects.filter(state=State.FAILED).count() == 1
-    assert not mail.outbox  # nothing is sent inside the transaction
+    assert len(mail.outbox) == 1  # the second sweep sent nothing more

@@ -1,0 +1,53 @@
+"""Password reset: rate-limited, the same work for every address, and a way back in for the
+owner of an account whose sign-in is paused."""
+
+from __future__ import annotations
+
+from axes.utils import reset as reset_sign_in_failures
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+
+from referrals_portal.lib import ratelimit
+
+from .forms import OutboxPasswordResetForm
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
+
+    def form_valid(self, form: OutboxPasswordResetForm) -> HttpResponse:
+        # Per client and per address alike for known and unknown addresses: a refusal tells
+        # nobody whether an account exists.
+        address = form.cleaned_data["email"].strip().lower()
+        limits = [
+            ("password-reset-client", f"{settings.PASSWORD_RESET_RATE_PER_CLIENT}/h", None),
+            ("password-reset-address", f"{settings.PASSWORD_RESET_RATE_PER_ADDRESS}/h", address),
+        ]
+        if any(ratelimit.exhausted(self.request, group, rate=rate, key=key) for group, rate, key in limits):
+            form.add_error(
+                None, _("Too many reset requests for this address or from your network. Try again in an hour.")
+            )
+            return render(self.request, self.template_name, self.get_context_data(form=form), status=429)
+        for group, rate, key in limits:
+            ratelimit.count(self.request, group, rate=rate, key=key)
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choosing a new password through the emailed link proves the account is yours: it lifts a
+    sign-in pause (django-axes) that others' wrong guesses caused, and signs you in."""
+
+    post_reset_login = True
+    post_reset_login_backend = "referrals_portal.lib.auth.PortalBackend"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        reset_sign_in_failures(username=form.user.get_username())
+        messages.success(self.request, _("Your new password is set, and you are signed in."))
+        return response
