@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from django.core import mail
 from django.core.cache import cache
@@ -138,3 +140,36 @@ def test_a_client_sending_too_many_requests_is_stopped_for_an_hour(client, two_l
     assert RFI.objects.count() == 3
     # Another client is not affected.
     assert client.post(reverse("rfi_new"), form_data(two_locations), REMOTE_ADDR="10.9.8.7").status_code == 302
+
+
+def test_refused_forms_do_not_count_against_the_limit(client, two_locations, settings):
+    settings.RFI_RATE_LIMIT = 2
+    for _ in range(5):  # a customer fixing typos
+        assert client.post(reverse("rfi_new"), form_data(two_locations, email="not-an-email")).status_code == 400
+    for _ in range(2):
+        assert client.post(reverse("rfi_new"), form_data(two_locations)).status_code == 302
+    assert client.post(reverse("rfi_new"), form_data(two_locations)).status_code == 429
+
+
+def test_behind_the_proxy_each_customer_has_their_own_limit(client, two_locations, settings):
+    """The TLS proxy of README's Production section connects for everyone and appends the
+    client's address to X-Forwarded-For; a client cannot escape its limit by writing that
+    header itself."""
+    settings.RFI_RATE_LIMIT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    first = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    assert client.post(reverse("rfi_new"), form_data(two_locations), **first).status_code == 302
+    assert client.post(reverse("rfi_new"), form_data(two_locations), **first).status_code == 429
+    spoofed = {**proxy, "HTTP_X_FORWARDED_FOR": "1.2.3.4, 198.51.100.7"}
+    assert client.post(reverse("rfi_new"), form_data(two_locations), **spoofed).status_code == 429
+    another = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.50"}
+    assert client.post(reverse("rfi_new"), form_data(two_locations), **another).status_code == 302
+
+
+def test_an_ipv6_client_is_one_client_across_its_network(client, two_locations, settings):
+    settings.RFI_RATE_LIMIT = 1
+    post = partial(client.post, reverse("rfi_new"), form_data(two_locations))
+    assert post(REMOTE_ADDR="2001:db8:1:2::10").status_code == 302
+    assert post(REMOTE_ADDR="2001:db8:1:2::99").status_code == 429  # another address of the same /64
+    assert post(REMOTE_ADDR="2001:db8:1:3::10").status_code == 302

@@ -3,6 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from referrals import actions
+from tests.factories import make_referral
+
 pytestmark = pytest.mark.django_db
 
 
@@ -30,3 +33,25 @@ def test_state_changes_need_a_csrf_token(owner):
     strict.force_login(owner)
     response = strict.post(reverse("logout"))
     assert response.status_code == 403
+
+
+def test_pages_with_personal_data_are_never_cached(client, owner, partner):
+    referral = make_referral(partner)
+    actions.mark_interested(referral, by=owner)
+    assert "no-store" in client.get(reverse("rfi_status", args=[referral.rfi.status_token]))["Cache-Control"]
+    client.force_login(owner)
+    for url in (
+        reverse("referrals:detail", args=[referral.pk]),
+        reverse("referrals:export"),
+        reverse("referrals:list"),
+        reverse("referrals:dashboard"),
+        reverse("insights"),
+    ):
+        assert "no-store" in client.get(url)["Cache-Control"], url
+
+
+def test_the_language_cookie_is_secure_in_production(client, settings):
+    settings.LANGUAGE_COOKIE_SECURE = True
+    response = client.post(reverse("set_language"), {"language": "ja", "next": "/"})
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie["secure"] and cookie["httponly"]
