@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from profiles.choices import Region
+from referrals_portal.lib import csv_export
 
 from .insights import PartnerRow, by_partner
 from .models import Referral, Source
@@ -55,44 +55,27 @@ def sorted_rows(rows: list[PartnerRow], order: str) -> list[PartnerRow]:
     return sorted(rows, key=COLUMNS[key][1], reverse=order.startswith("-"))
 
 
-class Echo:
-    def write(self, value: str) -> str:
-        return value
+REPORT_COLUMNS = [
+    "partner", "received", "answered_within_24h", "share_within_24h", "median_response_hours", "won", "lost",
+    "win_rate", "failed", "expired", "won_value",
+]  # fmt: skip
 
 
-def csv_lines(rows: list[PartnerRow]) -> Iterator[str]:
-    writer = csv.writer(Echo())
-    yield writer.writerow(
-        [
-            "partner",
-            "received",
-            "answered_within_24h",
-            "share_within_24h",
-            "median_response_hours",
-            "won",
-            "lost",
-            "win_rate",
-            "failed",
-            "expired",
-            "won_value",
-        ]
-    )
+def csv_rows(rows: list[PartnerRow]) -> Iterator[list]:
     for row in rows:
-        yield writer.writerow(
-            [
-                row.partner,
-                row.received,
-                row.answered_within_24h,
-                "" if row.share_within_24h is None else f"{row.share_within_24h:.3f}",
-                "" if row.median_response is None else f"{row.median_response.total_seconds() / 3600:.1f}",
-                row.won,
-                row.lost,
-                "" if row.win_rate is None else f"{row.win_rate:.3f}",
-                row.failed,
-                row.expired,
-                "; ".join(f"{value} {currency}" for currency, value in row.won_by_currency.items()),
-            ]
-        )
+        yield [
+            row.partner,
+            row.received,
+            row.answered_within_24h,
+            "" if row.share_within_24h is None else f"{row.share_within_24h:.3f}",
+            "" if row.median_response is None else f"{row.median_response.total_seconds() / 3600:.1f}",
+            row.won,
+            row.lost,
+            "" if row.win_rate is None else f"{row.win_rate:.3f}",
+            row.failed,
+            row.expired,
+            "; ".join(f"{value} {currency}" for currency, value in row.won_by_currency.items()),
+        ]
 
 
 def report_view(request: HttpRequest) -> HttpResponse:
@@ -100,9 +83,7 @@ def report_view(request: HttpRequest) -> HttpResponse:
     order = request.GET.get("o", "-lapse_rate")
     rows = sorted_rows(by_partner(filters.referrals()), order)
     if request.GET.get("format") == "csv":
-        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="referral-report.csv"'
-        return response
+        return csv_export.download("referral-report.csv", REPORT_COLUMNS, csv_rows(rows))
     query = request.GET.copy()
     query.pop("o", None)
     query.pop("format", None)

@@ -3,7 +3,6 @@ company's referral is a 404, whatever the URL."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial, wraps
@@ -24,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from profiles.models import User
+from referrals_portal.lib import csv_export
 
 from . import forms as action_forms
 from . import tally, tips
@@ -229,11 +229,6 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 EXPORT_COLUMNS = [
     "id", "state", "source", "received_at", "first_response_at", "closed_at", "location", "need", "solution_area",
     "industry", "company_size", "region", "deal_value", "currency", "close_date", "final_value", "decline_reason",
@@ -242,11 +237,9 @@ EXPORT_COLUMNS = [
 
 
 def _export_rows(referrals):
-    writer = csv.writer(_Echo())
-    yield writer.writerow(EXPORT_COLUMNS)
     for referral in referrals.iterator(chunk_size=2000):
         customer = referral.rfi.customer if referral.customer_details_visible else None
-        yield writer.writerow(
+        yield (
             [
                 referral.pk,
                 referral.state,
@@ -280,11 +273,9 @@ def _export_rows(referrals):
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The partner's own referrals as CSV, with the list's filters, streamed row by row."""
     referrals = ListFilters.from_request(request).apply(Referral.objects.for_user(request.user))
-    response = StreamingHttpResponse(
-        _export_rows(referrals.select_related("rfi__customer", "location")), content_type="text/csv; charset=utf-8"
+    return csv_export.download(
+        "referrals.csv", EXPORT_COLUMNS, _export_rows(referrals.select_related("rfi__customer", "location"))
     )
-    response["Content-Disposition"] = 'attachment; filename="referrals.csv"'
-    return response
 
 
 def _detail(request: HttpRequest, referral: Referral, bound: dict | None = None, status: int = 200) -> HttpResponse:
