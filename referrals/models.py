@@ -205,7 +205,7 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         referrals = self
         if since:
             referrals = referrals.filter(received_at__gte=datetime.combine(since, time.min, zone))
-        if until:
+        if until and until < date.max:  # up to the last day there is: no upper bound at all
             referrals = referrals.filter(received_at__lt=datetime.combine(until + timedelta(days=1), time.min, zone))
         return referrals
 
