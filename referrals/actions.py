@@ -37,6 +37,7 @@ from .models import (
     Referral,
     ReferralEvent,
     State,
+    bulk_transition,
 )
 
 
@@ -407,40 +408,42 @@ def _queue_emails_for(ids: list[int], emails_for: Callable[[Referral], list[Mess
     enqueue(messages, now=now)
 
 
-def _sweep(
-    due: QuerySet[Referral], *, from_state: State, to_state: State, action: str, note: str, now: datetime, **batching
-) -> list[int]:
+def _sweep(due: QuerySet[Referral], *, transition: str, note: str, now: datetime, **batching) -> list[int]:
     """Archive every overdue referral, set-based: per batch one UPDATE, one INSERT of events
-    and one of emails."""
+    and one of emails. The UPDATE writes what ``Referral.<transition>`` writes
+    (``models.bulk_transition``), read off the transition itself."""
+    change = bulk_transition(transition, now)
+    assert change.target in PASSED_ON_STATES
 
     def archive(ids: list[int]) -> None:
-        # The one sanctioned bulk change of state: the rows are locked and still in
-        # ``from_state``, and their tallies, events and emails are written in this transaction,
-        # each with one statement (no Python object per row). Table names come from the
-        # models and every value is a parameter.
+        # The one sanctioned bulk change of state: the rows are locked and still in the
+        # source state, and their tallies, events and emails are written in this transaction,
+        # each with one statement (no Python object per row). Table and column names come
+        # from the models and every value is a parameter.
         referral, event = Referral._meta.db_table, ReferralEvent._meta.db_table
         rfi, customer = RFI._meta.db_table, Customer._meta.db_table
+        written = {"state": change.target, **change.fields, "updated_at": now}
+        assignments = ", ".join(f"{Referral._meta.get_field(name).column} = %s" for name in written)
         chosen, parameters = among("id", ids)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {referral} SET state = %s, closed_at = %s, updated_at = %s "  # noqa: S608
-                f"WHERE {chosen} AND state = %s",
-                [to_state, now, now, *parameters, from_state],
+                f"UPDATE {referral} SET {assignments} WHERE {chosen} AND state = %s",  # noqa: S608
+                [*written.values(), *parameters, change.source],
             )
-        tally.move_many(ids, from_state=from_state, to_state=to_state)
+        tally.move_many(ids, from_state=change.source, to_state=change.target)
         columns = "referral_id, action, from_state, to_state, actor_id, actor_kind, note, created_at"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {event} ({columns}) "  # noqa: S608
                 f"SELECT id, %s, %s, %s, NULL, %s, %s, %s FROM {referral} WHERE {chosen}",
-                [action, from_state, to_state, ActorKind.SYSTEM, note, now, *parameters],
+                [transition, change.source, change.target, ActorKind.SYSTEM, note, now, *parameters],
             )
         # The customer's "choose another partner" email, built by the worker when it is sent
         # (it carries the customer's private link), so nothing is rendered here per row.
         chosen, parameters = among("r.id", ids)
         queue_at_send_sql(
             template="choose_another_partner",
-            key=emails.choose_another_partner_key(to_state),
+            key=emails.choose_another_partner_key(change.target),
             about=Referral,
             recipients=(
                 "SELECT r.id AS id, c.email AS email, c.language AS language "  # noqa: S608
@@ -451,7 +454,6 @@ def _sweep(
             now=now,
         )
 
-    assert to_state in PASSED_ON_STATES
     return _in_batches(due, archive, **batching)
 
 
@@ -459,9 +461,7 @@ def fail_overdue(now: datetime, *, batch_size: int | None = None, dry_run: bool 
     """New referrals unanswered for 72 hours → failed; the customer is asked to choose again."""
     return _sweep(
         Referral.objects.overdue_new(now),
-        from_state=State.NEW,
-        to_state=State.FAILED,
-        action="fail",
+        transition="fail",
         note="No response within 72 hours.",
         now=now,
         batch_size=batch_size or settings.REFERRAL_SWEEP_BATCH_SIZE,
@@ -474,9 +474,7 @@ def expire_overdue(now: datetime, *, batch_size: int | None = None, dry_run: boo
     return _sweep(
         Referral.objects.overdue_evaluating(now),
         order_by="evaluating_at",
-        from_state=State.EVALUATING,
-        to_state=State.EXPIRED,
-        action="expire",
+        transition="expire",
         note="No response within 7 days of evaluating.",
         now=now,
         batch_size=batch_size or settings.REFERRAL_SWEEP_BATCH_SIZE,

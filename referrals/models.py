@@ -3,8 +3,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
@@ -463,6 +464,36 @@ class Referral(ChoiceLabelsMixin, ConcurrentTransitionMixin, models.Model):
     @transition(state, source=list(ACTIVE_STATES), target=State.DISCONNECTED, permission=_may_disconnect)
     def disconnect(self, now: datetime) -> None:
         self.closed_at = now
+
+
+@dataclass(frozen=True)
+class BulkTransition:
+    """What a system transition writes, for a set-based job to write to many rows at once."""
+
+    name: str
+    source: State
+    target: State
+    fields: dict[str, Any]
+
+
+def bulk_transition(name: str, now: datetime) -> BulkTransition:
+    """The source, the target and the fields ``Referral.<name>`` sets, read off the transition
+    itself: its django-fsm declaration, and what it writes when run on a blank referral in its
+    source state. The sweep's UPDATE writes exactly these, so it cannot drift from the one
+    definition of the transition. Only for system transitions whose writes depend on ``now``
+    alone (fail, expire): a transition with conditions or a permission needs a person."""
+    method = getattr(Referral, name)
+    [(source, fsm_transition)] = method._django_fsm.transitions.items()
+    assert not fsm_transition.conditions and fsm_transition.permission is None, f"{name} is not a system transition"
+    probe = Referral(state=source)
+    before = {field.attname: getattr(probe, field.attname) for field in Referral._meta.concrete_fields}
+    getattr(probe, name)(now)
+    fields = {
+        attname: getattr(probe, attname)
+        for attname, value in before.items()
+        if attname != "state" and getattr(probe, attname) != value
+    }
+    return BulkTransition(name, State(source), State(fsm_transition.target), fields)
 
 
 class ActorKind(models.TextChoices):
