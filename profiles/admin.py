@@ -79,7 +79,7 @@ class UserAdmin(DjangoUserAdmin):
 
 class ContactInline(nested_admin.NestedTabularInline):
     model = Contact
-    fields = ("name", "email", "phone", "language")
+    fields = ("name", "email", "phone", "language", "receives_referrals")
     extra = 0
 
 
@@ -103,9 +103,9 @@ class LocationFormSet(nested_admin.NestedInlineFormSet):
                 if not contacts.is_valid():
                     return  # the contacts' own errors say what to fix first
                 for contact in contacts.forms:
-                    if contacts._should_delete_form(contact):
+                    if contacts._should_delete_form(contact) or not (contact.instance.pk or contact.has_changed()):
                         continue
-                    if contact.instance.pk or (contact.has_changed() and contact.is_valid()):
+                    if contact.is_valid() and contact.cleaned_data.get("receives_referrals"):
                         return
         raise ValidationError(ACTIVE_PROFILE_NEEDS_CONTACT)
 
@@ -173,7 +173,7 @@ class BusinessProfileAdmin(nested_admin.NestedModelAdmin):
 
     @admin.action(description=_("Activate the selected profiles"))
     def activate(self, request: HttpRequest, queryset) -> None:
-        ready = [profile.pk for profile in queryset if profile.has_reachable_location()]
+        ready = [profile.pk for profile in queryset if profile.has_receiving_location()]
         activated = queryset.filter(pk__in=ready).update(is_active=True)
         if activated:
             self.message_user(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 
@@ -158,14 +158,12 @@ def search(needs: Needs, *, limit: int = 50) -> list[Match]:
     Fit is ranked in SQL over every candidate; records are read only for the candidates that
     can still make the first ``limit`` (those at or above the fit of the ``limit``-th); only
     the results are loaded as objects, with their reasons."""
-    reachable = Location.objects.filter(profile=OuterRef("pk"), is_active=True, contacts__isnull=False)
-    candidates = BusinessProfile.objects.filter(Exists(reachable), is_active=True, partner__is_active=True)
+    reachable = Location.objects.reachable().filter(profile=OuterRef("pk"))
+    if needs.city:
+        reachable = reachable.filter(city__icontains=needs.city)
+    candidates = BusinessProfile.objects.filter(Exists(reachable))
     if needs.region:
         candidates = candidates.filter(region=needs.region)
-    if needs.city:
-        candidates = candidates.filter(
-            Exists(Location.objects.filter(profile=OuterRef("pk"), is_active=True, city__icontains=needs.city))
-        )
     candidates = candidates.annotate(points=fit_in_sql(needs))
     if needs.asks_for_fit:
         candidates = candidates.filter(points__gt=0)
@@ -178,15 +176,7 @@ def search(needs: Needs, *, limit: int = 50) -> list[Match]:
     profiles = (
         BusinessProfile.objects.select_related("partner")
         .prefetch_related(
-            # Only locations someone will hear from: active, with at least one contact.
-            Prefetch(
-                "locations",
-                queryset=Location.objects.filter(is_active=True)
-                .annotate(contact_count=Count("contacts"))
-                .filter(contact_count__gt=0)
-                .order_by("name"),
-                to_attr="reachable_locations",
-            )
+            Prefetch("locations", queryset=Location.objects.reachable().order_by("name"), to_attr="reachable_locations")
         )
         .in_bulk([row[0] for row in rows])
     )

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from referrals_portal.lib.choices import ChoiceLabelsMixin
@@ -124,15 +125,29 @@ class BusinessProfile(ChoiceLabelsMixin, models.Model):
     def company_size_labels(self) -> list[str]:
         return labels(CompanySize, self.company_sizes)
 
-    def has_reachable_location(self) -> bool:
-        """At least one active location with a contact: someone gets the new-referral email."""
-        return self.pk is not None and Contact.objects.filter(location__profile=self, location__is_active=True).exists()
+    def has_receiving_location(self) -> bool:
+        """What an active profile needs: a location whose new-referral emails someone gets."""
+        return self.pk is not None and self.locations.receiving().exists()
 
 
 ACTIVE_PROFILE_NEEDS_CONTACT = _(
-    "An active profile needs at least one active location with a contact. Add a location and its "
-    "contacts, or save the profile inactive."
+    "An active profile needs at least one active location with a contact who receives the new-referral "
+    "emails. Add a location and its contacts, or save the profile inactive."
 )
+
+
+class LocationQuerySet(models.QuerySet["Location"]):
+    """The one definition of who can receive a referral, in two steps."""
+
+    def receiving(self) -> LocationQuerySet:
+        """Active locations with at least one contact who receives the new-referral emails."""
+        return self.filter(
+            Exists(Contact.objects.filter(location=OuterRef("pk"), receives_referrals=True)), is_active=True
+        )
+
+    def reachable(self) -> LocationQuerySet:
+        """Locations a referral may go to now: receiving, of an active profile of an active partner."""
+        return self.receiving().filter(profile__is_active=True, profile__partner__is_active=True)
 
 
 class Location(models.Model):
@@ -147,6 +162,8 @@ class Location(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = LocationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("location")
         verbose_name_plural = _("locations")
@@ -154,6 +171,11 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile.partner} — {self.name} ({self.city})"
+
+    @property
+    def receiving_contacts(self) -> models.QuerySet[Contact]:
+        """Who gets this location's new-referral emails (and its reminders)."""
+        return self.contacts.filter(receives_referrals=True)
 
 
 class Contact(models.Model):
@@ -164,6 +186,11 @@ class Contact(models.Model):
     email = models.EmailField(_("email"))
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[phone_validator])
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.JAPANESE)
+    receives_referrals = models.BooleanField(
+        _("receives new-referral emails"),
+        default=True,
+        help_text=_("New referrals, reminders and disconnections of this location are emailed to this contact."),
+    )
 
     class Meta:
         verbose_name = _("contact")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
@@ -47,9 +46,7 @@ def partner_profile(request: HttpRequest, pk: int) -> HttpResponse:
     profile = get_object_or_404(
         BusinessProfile.objects.filter(is_active=True, partner__is_active=True).select_related("partner"), pk=pk
     )
-    locations = (
-        profile.locations.filter(is_active=True).annotate(contact_count=Count("contacts")).filter(contact_count__gt=0)
-    )
+    locations = profile.locations.reachable().order_by("name")
     record = matching.responsiveness([profile.partner_id]).get(profile.partner_id, matching.Responsiveness())
     return render(
         request,

@@ -297,8 +297,9 @@ def check_locations(locations: Sequence[Location]) -> None:
     partners = [location.profile.partner_id for location in locations]
     if len(set(partners)) != len(partners):
         raise ValidationError(_("Choose one location for each partner."))
+    reachable = set(Location.objects.reachable().filter(pk__in=[location.pk for location in locations]))
     for location in locations:
-        if not (location.is_active and location.profile.is_active and location.profile.partner.is_active):
+        if location not in reachable:
             raise ValidationError(
                 _("%(partner)s no longer takes requests at %(location)s. Choose another location or partner.")
                 % {"partner": location.profile.partner.name, "location": location.name}

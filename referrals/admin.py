@@ -313,7 +313,7 @@ class OperatorRFIForm(forms.ModelForm):
     )
     locations = forms.ModelMultipleChoiceField(
         label=_("partner locations"),
-        queryset=Location.objects.filter(is_active=True, profile__is_active=True, profile__partner__is_active=True)
+        queryset=Location.objects.reachable()
         .select_related("profile__partner")
         .order_by("profile__partner__name", "name"),
         widget=forms.SelectMultiple(attrs={"size": 10}),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from profiles.choices import CompanySize, Industry, Region, SolutionArea
@@ -14,12 +13,7 @@ from .models import BudgetRange, Timeline
 
 
 def reachable_locations():
-    return (
-        Location.objects.filter(is_active=True, profile__is_active=True, profile__partner__is_active=True)
-        .annotate(contact_count=Count("contacts"))
-        .filter(contact_count__gt=0)
-        .select_related("profile__partner")
-    )
+    return Location.objects.reachable().select_related("profile__partner")
 
 
 class RFIForm(forms.Form):

@@ -66,7 +66,7 @@ def _to_location_contacts(referral: Referral, template: str, reason: str) -> lis
             context={**context, "contact": contact},
             about=referral,
         )
-        for contact in referral.location.contacts.all()
+        for contact in referral.location.receiving_contacts
     ]
 
 

@@ -29,10 +29,8 @@ def cached_for_partner(partner_id: int, stamp: str, now: datetime) -> list[str]:
 
 def for_partner(partner_id: int, now: datetime) -> list[str]:
     tips: list[str] = []
-    silent = (
-        Location.objects.filter(profile__partner_id=partner_id, profile__is_active=True, is_active=True)
-        .annotate(contact_count=Count("contacts"))
-        .filter(contact_count=0)
+    silent = Location.objects.filter(profile__partner_id=partner_id, profile__is_active=True, is_active=True).exclude(
+        pk__in=Location.objects.receiving()
     )
     for location in silent.order_by("name")[:3]:
         tips.append(

@@ -74,7 +74,13 @@ def test_operator_creates_a_partner_company_with_users(staff_client):
 
 
 def test_operator_creates_an_active_profile_with_location_and_contact_on_one_page(staff_client, partner):
-    contact = {"name": "Aoi Tanaka", "email": "aoi@kaede.example", "phone": "+81 3-1111-2222", "language": "ja"}
+    contact = {
+        "name": "Aoi Tanaka",
+        "email": "aoi@kaede.example",
+        "phone": "+81 3-1111-2222",
+        "language": "ja",
+        "receives_referrals": "on",
+    }
     response = staff_client.post(
         reverse("admin:profiles_businessprofile_add"), profile_post(partner, active=True, contacts=[contact])
     )
@@ -93,6 +99,16 @@ def test_an_active_profile_without_a_contact_is_refused_with_a_reason(staff_clie
     assert "An active profile needs at least one active location with a contact" in response.content.decode()
     assert not BusinessProfile.objects.exists()
     assert not Location.objects.exists()
+
+
+def test_an_active_profile_whose_contacts_all_opted_out_is_refused(staff_client, partner):
+    contact = {"name": "Aoi Tanaka", "email": "aoi@kaede.example", "phone": "", "language": "ja"}  # box unticked
+    response = staff_client.post(
+        reverse("admin:profiles_businessprofile_add"), profile_post(partner, active=True, contacts=[contact])
+    )
+    assert response.status_code == 200
+    assert "with a contact who receives the new-referral emails" in response.content.decode()
+    assert not BusinessProfile.objects.exists()
 
 
 def test_an_inactive_profile_may_wait_for_its_contacts(staff_client, partner):
