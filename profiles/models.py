@@ -6,8 +6,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db import models, transaction
+from django.db.models import Exists, F, OuterRef
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from referrals_portal.lib.choices import ChoiceLabelsMixin
@@ -29,10 +31,27 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(value)s."), params={"value": value})
 
 
+class PartnerCompanyQuerySet(models.QuerySet["PartnerCompany"]):
+    def bump_content_version(self) -> None:
+        """Mark everything these partners' pages show as changed (``content_version``), inside
+        the caller's transaction. Rows are locked in id order, so two jobs bumping overlapping
+        partners queue instead of deadlocking."""
+        with transaction.atomic():
+            ids = list(self.order_by("pk").select_for_update().values_list("pk", flat=True))
+            PartnerCompany.objects.filter(pk__in=ids).update(content_version=F("content_version") + 1)
+
+
 class PartnerCompany(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Bumped in the transaction of every change to what the partner's pages show (a referral's
+    # action, the sweep, an erasure, a recount, an edit of a profile, location or contact);
+    # every cache key of those pages carries it (referrals.caching). Only ever incremented in
+    # the database: a save of the company leaves it alone.
+    content_version = models.PositiveBigIntegerField(_("content version"), default=0, editable=False)
+
+    objects = PartnerCompanyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("partner company")
@@ -41,6 +60,14 @@ class PartnerCompany(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # A form holding the company since before a change must not write an older version back.
+            kwargs["update_fields"] = [
+                field.name for field in self._meta.concrete_fields if field.name not in ("id", "content_version")
+            ]
+        super().save(*args, **kwargs)
 
 
 class User(AbstractUser):
@@ -200,3 +227,18 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+
+@receiver([post_save, post_delete], sender=BusinessProfile)
+@receiver([post_save, post_delete], sender=Location)
+@receiver([post_save, post_delete], sender=Contact)
+def profile_changed(sender, instance, **kwargs) -> None:
+    """A profile, location or contact shows on the partner's pages (a location's name, the tips
+    about contacts): whoever edits them (admin, self-service), the pages follow at once."""
+    if sender is BusinessProfile:
+        partners = PartnerCompany.objects.filter(pk=instance.partner_id)
+    elif sender is Location:
+        partners = PartnerCompany.objects.filter(profiles=instance.profile_id)
+    else:
+        partners = PartnerCompany.objects.filter(profiles__locations=instance.location_id)
+    partners.bump_content_version()

@@ -26,7 +26,7 @@ from profiles.choices import Currency
 from profiles.models import Location, User
 from referrals_portal.lib.sql import among
 
-from . import emails, tally
+from . import caching, emails, tally
 from .models import (
     PASSED_ON_STATES,
     RFI,
@@ -102,6 +102,7 @@ def _transition(
         method(now)
         locked.save()
         tally.move(locked, from_state=from_state, before=before)
+        caching.changed([locked.partner_id])
         ReferralEvent.objects.create(
             referral=locked,
             action=name,
@@ -322,6 +323,7 @@ def refer(
         for referral in referrals:
             referral.save()
         tally.add(referrals)
+        caching.changed(referral.partner_id for referral in referrals)
         ReferralEvent.objects.bulk_create(
             ReferralEvent(
                 referral=referral,
@@ -431,7 +433,7 @@ def _sweep(due: QuerySet[Referral], *, transition: str, note: str, now: datetime
                 f"UPDATE {referral} SET {assignments} WHERE {chosen} AND state = %s",  # noqa: S608
                 [*written.values(), *parameters, change.source],
             )
-        tally.move_many(ids, from_state=change.source, to_state=change.target)
+        caching.changed(tally.move_many(ids, from_state=change.source, to_state=change.target))
         columns = "referral_id, action, from_state, to_state, actor_id, actor_kind, note, created_at"
         with connection.cursor() as cursor:
             cursor.execute(
@@ -495,6 +497,7 @@ def _remind(
 
     def remind(ids: list[int]) -> None:
         Referral.objects.filter(pk__in=ids).update(**{mark: now})
+        caching.changed(Referral.objects.filter(pk__in=ids).values_list("partner_id", flat=True).distinct())
         _queue_emails_for(ids, emails_for, now)
 
     return _in_batches(due, remind, **batching)

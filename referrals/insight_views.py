@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import operator
 from datetime import timedelta
 from functools import partial
@@ -11,13 +10,12 @@ from django import forms
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from profiles.models import Location
 
-from . import insights, tally
+from . import caching, insights
 from .charts import Bar, BarChart
 from .models import DeclineReason, LostReason, Referral, Source
 from .views import partner_required
@@ -57,29 +55,20 @@ def hours(duration: timedelta | None) -> str:
     return "—" if duration is None else f"{duration.total_seconds() / 3600:.1f}"
 
 
-INSIGHTS_CACHE_SECONDS = 600  # also the page fragment's, in templates/insights/partner.html
 SHOWN = ("figures", "median_hours", "p90_hours", "funnel", "months", "reasons")
 
 
-def _figures_key(request: HttpRequest, filters: InsightFilters) -> str:
-    """The figures change only when one of the partner's referrals changes state (the tallies'
-    stamp); they differ by filters and time zone."""
-    partner_id = request.user.partner_id
-    stamp = tally.stamp(tally.by_state(partner_id))
-    # The query string as the form reads it, so ?since=&until= and no filters share an entry.
-    chosen = []
-    if filters.is_valid():
-        chosen = sorted((name, str(getattr(value, "pk", value))) for name, value in filters.cleaned_data.items())
-    return (
-        "insights:"
-        + hashlib.sha256(repr((partner_id, stamp, chosen, timezone.get_current_timezone_name())).encode()).hexdigest()
-    )
+def _chosen(filters: InsightFilters) -> list:
+    """The filters as the form reads them, so ?since=&until= and no filters share an entry."""
+    if not filters.is_valid():
+        return []
+    return sorted((name, str(getattr(value, "pk", value))) for name, value in filters.cleaned_data.items())
 
 
-def _shown(request: HttpRequest, filters: InsightFilters, key: str) -> dict:
-    """What the page shows of the figures, computed again at most every ten minutes."""
+def _shown(request: HttpRequest, filters: InsightFilters, key: caching.Key) -> dict:
+    """What the page shows of the figures, computed again when something of the partner's changed."""
     figures = cache.get_or_set(
-        key, lambda: insights.compute(filters.apply(Referral.objects.for_user(request.user))), INSIGHTS_CACHE_SECONDS
+        key.value, lambda: insights.compute(filters.apply(Referral.objects.for_user(request.user))), key.timeout
     )
     funnel = BarChart(
         _("From new to won"),
@@ -111,7 +100,7 @@ def _shown(request: HttpRequest, filters: InsightFilters, key: str) -> dict:
 @partner_required
 def partner_insights(request: HttpRequest) -> HttpResponse:
     filters = InsightFilters(request.GET or None, partner_id=request.user.partner_id)
-    key = _figures_key(request, filters)
+    key = caching.insights_figures(request.user, filters=_chosen(filters))
     # Read only when the cached fragment under the same key is rendered afresh.
     shown = SimpleLazyObject(lambda: _shown(request, filters, key))
     return render(
@@ -119,7 +108,8 @@ def partner_insights(request: HttpRequest) -> HttpResponse:
         "insights/partner.html",
         {
             "filters": filters,
-            "figures_key": key,
+            "figures_fragment": key,
+            "form_fragment": caching.insights_form(request.user, query=request.GET.urlencode()),
             **{name: SimpleLazyObject(partial(operator.getitem, shown, name)) for name in SHOWN},
         },
     )

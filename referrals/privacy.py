@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from outbox.models import OutboundEmail
 
+from . import caching
 from .models import RFI, Customer, Referral
 
 ERASED = "[erased]"
@@ -100,4 +101,5 @@ def erase_customer(customer: Customer, *, now: datetime | None = None) -> Custom
         customer.phone = ""
         customer.erased_at = now
         customer.save(update_fields=["contact_name", "company_name", "email", "phone", "erased_at"])
+        caching.changed(Referral.objects.filter(rfi__customer=customer).values_list("partner_id", flat=True))
     return customer

@@ -107,8 +107,9 @@ def _grouped(referrals) -> list[dict]:
     )
 
 
-def move_many(ids: list[int], *, from_state: str, to_state: str) -> None:
-    """The sweep's batch: ``ids`` went from ``from_state`` to ``to_state`` (marks unchanged)."""
+def move_many(ids: list[int], *, from_state: str, to_state: str) -> set[int]:
+    """The sweep's batch: ``ids`` went from ``from_state`` to ``to_state`` (marks unchanged).
+    Returns the partners whose figures moved."""
     chosen, parameters = among(f"{Referral._meta.db_table}.id", ids)
     batch = Referral.objects.filter(RawSQL(chosen, parameters, output_field=BooleanField()))  # noqa: S611 - ids as parameters
     deltas: dict[Key, Counter] = {}
@@ -121,6 +122,7 @@ def move_many(ids: list[int], *, from_state: str, to_state: str) -> None:
             )
             deltas.setdefault((row["partner_id"], row["solution_area"], state), Counter()).update(delta)
     _apply(deltas)
+    return {partner_id for partner_id, _area, _state in deltas}
 
 
 def recount(partner_ids: Iterable[int] | None = None) -> int:
@@ -163,13 +165,6 @@ def by_state(partner_id: int) -> dict[str, int]:
         ReferralTally.objects.filter(partner_id=partner_id).order_by().values_list("state").annotate(n=Sum("referrals"))
     )
     return {state: 0 for state in State} | dict(rows)
-
-
-def stamp(states: dict[str, int]) -> str:
-    """A version of everything computed from a partner's referrals' states: referrals arrive
-    and move only forward, so the counts per state never come back to an earlier value. Cache
-    keys carry it; a change commits, the next reader gets a new key."""
-    return ".".join(str(states.get(state, 0)) for state in State)
 
 
 def records(partner_ids: list[int], solution_area: str = "") -> dict[int, dict[str, int]]:

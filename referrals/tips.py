@@ -9,22 +9,21 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, F, Q
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from profiles.choices import SolutionArea
-from profiles.models import BusinessProfile, Location
+from profiles.models import BusinessProfile, Location, User
 
+from . import caching
 from .models import Referral, State
 
-TIPS_CACHE_SECONDS = 300
 
-
-def cached_for_partner(partner_id: int, stamp: str, now: datetime) -> list[str]:
-    """``for_partner``, computed again when a referral changes state (``stamp``), the day or the
-    language changes, or after five minutes (a contact added to a location shows by then)."""
-    key = f"tips:{partner_id}:{stamp}:{get_language()}:{timezone.localdate(now)}"
-    return cache.get_or_set(key, lambda: for_partner(partner_id, now), TIPS_CACHE_SECONDS)
+def cached_for(user: User, now: datetime) -> list[str]:
+    """``for_partner``, computed again when something of the partner's changes, or the day or
+    the language does."""
+    key = caching.tips(user, day=timezone.localdate(now))
+    return cache.get_or_set(key.value, lambda: for_partner(user.partner_id, now), key.timeout)
 
 
 def for_partner(partner_id: int, now: datetime) -> list[str]:

@@ -25,8 +25,8 @@ from django.views.decorators.http import require_POST
 from profiles.models import User
 from referrals_portal.lib import csv_export
 
+from . import caching, tally, tips
 from . import forms as action_forms
-from . import tally, tips
 from .actions import ReferralConflict
 from .models import ARCHIVED_STATES, Referral, State
 
@@ -134,18 +134,15 @@ class CountedPaginator(Paginator):
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     mine = Referral.objects.for_user(request.user)
-    states = tally.by_state(request.user.partner_id)
-    stamp = tally.stamp(states)
-    counts = _counts(states)
+    counts = _counts(tally.by_state(request.user.partner_id))
     # The waiting lists and tips are read only when their cached fragment is rendered afresh:
-    # when a referral changes state (the stamp) or the minute their clocks show turns.
+    # when something of the partner's changed or the minute their clocks show turns.
     return render(
         request,
         "referrals/dashboard.html",
         {
-            "stamp": stamp,
-            "minute": now.strftime("%Y-%m-%dT%H:%M"),
-            "tips": SimpleLazyObject(lambda: tips.cached_for_partner(request.user.partner_id, stamp, now)),
+            "fragment": caching.dashboard_lists(request.user, minute=now.strftime("%Y-%m-%dT%H:%M")),
+            "tips": SimpleLazyObject(lambda: tips.cached_for(request.user, now)),
             "counts": [(key, label, counts[key]) for key, (label, _condition) in TABS.items()],
             "needs_response": SimpleLazyObject(
                 lambda: [_new_waiting(r, now) for r in mine.awaiting_response().select_related("rfi", "location")[:20]]
@@ -223,7 +220,14 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
             "sort": filters.sort,
             "page": page,
-            "stamp": tally.stamp(states),  # the rows' cache key (list.html)
+            "fragment": caching.inbox_rows(
+                request.user,
+                tab=filters.tab,
+                outcome=filters.outcome,
+                query=filters.query,
+                sort=filters.sort,
+                page=page.number,
+            ),
             "export_query": request.GET.urlencode(),
         },
     )
@@ -306,6 +310,7 @@ def _detail(request: HttpRequest, referral: Referral, bound: dict | None = None,
             "forms": forms,
             "bound": list(bound or {}),
             "deadline": deadline,
+            "fragment": caching.referral_page(request.user, referral.pk),
         },
         status=status,
     )

@@ -14,6 +14,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from referrals_portal.release import fingerprint
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -130,16 +132,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
+# Every key starts with the release (referrals_portal.release), so a deploy never reads what an
+# older template rendered; every key of a partner's pages carries the partner's content version,
+# bumped by each change in its own transaction (referrals.caching).
+RELEASE = env.str("RELEASE", default="") or fingerprint()
 CACHES = {
-    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    "default": {**env.cache_url("CACHE_URL", default="locmemcache://"), "KEY_PREFIX": RELEASE},
     # Page fragments ({% cache %}) stay in each process, so a page pays no network round trip
-    # per fragment. Keys carry the version of what a fragment shows (the partner's tallies'
-    # stamp, the referral's updated_at), so a state change shows at once in every process;
-    # what has no version (a renamed location in a filter form) is at most TIMEOUT old.
+    # per fragment.
     "template_fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "template-fragments",
-        "TIMEOUT": 60,
+        "KEY_PREFIX": RELEASE,
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }

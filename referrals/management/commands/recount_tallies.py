@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from profiles.models import PartnerCompany
-from referrals import tally
+from referrals import caching, tally
 
 
 class Command(BaseCommand):
@@ -35,4 +35,5 @@ class Command(BaseCommand):
             raise SystemExit(1)
         with transaction.atomic():
             tally.recount(differing)
+            caching.changed(differing)
         self.stdout.write(f"Rebuilt the tallies of {len(differing)} partners: {listed}")

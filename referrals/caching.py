@@ -1,0 +1,76 @@
+"""Every cache key of the partner's pages, and how long each entry lives, built here and nowhere
+else.
+
+A key is the partner, its content version (``PartnerCompany.content_version``), the language
+and time zone it was rendered in, and what the fragment depends on besides (a tab, a page, a
+filter). Every change to what these pages show bumps the version in its own transaction (the
+actions, the sweep and reminders, the admin's lifecycle form, an erasure, a recount, an edit
+of a profile, location or contact), so the first page after a commit gets a new key: nothing
+rests on an unwritten rule about how counts move. Keys start with the release (the caches'
+KEY_PREFIX), so a new release never reads what an older template rendered.
+
+The timeouts only bound memory, and what no version covers: a colleague renamed in a
+timeline shows within ``FRAGMENT_SECONDS``. The dashboard's clocks carry the minute they show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from profiles.models import PartnerCompany, User
+
+FRAGMENT_SECONDS = 300  # page fragments, in each web process
+TIPS_SECONDS = 300  # tips, in the shared cache
+INSIGHTS_SECONDS = 600  # insights figures, in the shared cache, and their page fragment
+
+
+def changed(partner_ids: Iterable[int]) -> None:
+    """What these partners' pages show has changed: called in the transaction of the change."""
+    PartnerCompany.objects.filter(pk__in=set(partner_ids)).bump_content_version()
+
+
+@dataclass(frozen=True)
+class Key:
+    """What a ``{% cache key.timeout <name> key.value %}`` tag, or ``cache.get_or_set``, needs."""
+
+    value: str
+    timeout: int
+
+
+def _key(kind: str, user: User, *parts: object, timeout: int) -> Key:
+    partner = user.partner  # loaded with the user (referrals_portal.lib.auth)
+    shown_as = (get_language(), timezone.get_current_timezone_name())
+    raw = repr((kind, partner.pk, partner.content_version, *shown_as, *parts))
+    return Key(f"{kind}:{hashlib.sha256(raw.encode()).hexdigest()}", timeout)
+
+
+def inbox_rows(user: User, *, tab: str, outcome: str, query: str, sort: str, page: int) -> Key:
+    return _key("inbox", user, tab, outcome, query, sort, page, timeout=FRAGMENT_SECONDS)
+
+
+def dashboard_lists(user: User, *, minute: str) -> Key:
+    return _key("dashboard", user, minute, timeout=FRAGMENT_SECONDS)
+
+
+def referral_page(user: User, referral_id: int) -> Key:
+    """The parts of a referral's page; each fragment tag adds its own name (summary, history,
+    the fields of one action)."""
+    return _key("referral", user, referral_id, timeout=FRAGMENT_SECONDS)
+
+
+def tips(user: User, *, day: date) -> Key:
+    return _key("tips", user, day, timeout=TIPS_SECONDS)
+
+
+def insights_figures(user: User, *, filters: list) -> Key:
+    return _key("insights", user, filters, timeout=INSIGHTS_SECONDS)
+
+
+def insights_form(user: User, *, query: str) -> Key:
+    return _key("insights-form", user, query, timeout=FRAGMENT_SECONDS)

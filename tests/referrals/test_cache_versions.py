@@ -1,0 +1,109 @@
+"""Cached page fragments are never stale after a change, whichever way the change came: each
+partner's content version is bumped in the change's own transaction, and every key carries it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals import actions, privacy
+from referrals.models import ReferralTally
+from tests.factories import make_referral
+
+pytestmark = pytest.mark.django_db
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+@pytest.fixture
+def seen(client, owner):
+    """A page as the partner sees it, twice (the second time from the cache)."""
+    client.force_login(owner)
+
+    def seen(url: str, **query) -> str:
+        first, second = (CSRF.sub("", client.get(url, query).content.decode()) for _ in range(2))
+        assert second == first
+        return first
+
+    return seen
+
+
+def page_of(referral) -> str:
+    return reverse("referrals:detail", args=[referral.pk])
+
+
+def test_an_action_shows_at_once(seen, partner, teammate):
+    referral = make_referral(partner)
+    assert 'id="state">New<' in seen(page_of(referral))
+    assert f"#{referral.pk}<" in seen(reverse("referrals:list"), tab="new")
+    actions.mark_interested(referral, by=teammate)
+    assert 'id="state">Evaluating<' in seen(page_of(referral))
+    assert f"#{referral.pk}<" not in seen(reverse("referrals:list"), tab="new")
+    assert f"#{referral.pk}<" in seen(reverse("referrals:list"), tab="evaluating")
+
+
+def test_the_sweep_shows_at_once(seen, partner):
+    referral = make_referral(partner, now=timezone.now() - timedelta(hours=80))
+    assert 'id="state">New<' in seen(page_of(referral))
+    assert f"#{referral.pk}<" in seen(reverse("referrals:dashboard"))
+    actions.fail_overdue(timezone.now())
+    assert 'id="state">Failed<' in seen(page_of(referral))
+    assert f"#{referral.pk}<" not in seen(reverse("referrals:dashboard"))
+
+
+def test_the_operators_admin_shows_at_once(seen, client, partner, operator):
+    referral = make_referral(partner)
+    assert 'id="state">New<' in seen(page_of(referral))
+    operator_client = client.__class__()
+    operator_client.force_login(operator)
+    operator_client.post(
+        reverse("admin:referrals_referral_changelist"),
+        {"action": "disconnect_selected", "_selected_action": [referral.pk]},
+    )
+    assert 'id="state">Disconnected<' in seen(page_of(referral))
+
+
+def test_an_erased_customer_disappears_at_once(seen, partner, owner):
+    referral = make_referral(partner, customer__contact_name="Hanako Yamada")
+    actions.mark_interested(referral, by=owner)
+    assert "Hanako Yamada" in seen(page_of(referral))
+    privacy.erase_customer(referral.rfi.customer)
+    page = seen(page_of(referral))
+    assert "Hanako Yamada" not in page and "[erased]" in page
+
+
+def test_a_recount_shows_at_once(seen, partner):
+    for _ in range(3):
+        make_referral(partner)
+    ReferralTally.objects.filter(partner=partner, state="new").update(referrals=60)  # drifted
+    assert "Page 1 of 3" in seen(reverse("referrals:list"), tab="new")
+    call_command("recount_tallies", verbosity=0)
+    assert "Page 1 of" not in seen(reverse("referrals:list"), tab="new")
+
+
+def test_a_renamed_location_shows_at_once(seen, partner):
+    referral = make_referral(partner)
+    assert referral.location.name in seen(page_of(referral))
+    referral.location.name = "Osaka branch"
+    referral.location.save()
+    assert "Osaka branch" in seen(page_of(referral))
+    assert "Osaka branch" in seen(reverse("referrals:list"), tab="new")
+
+
+def test_a_new_release_renders_afresh(settings, tmp_path):
+    """Fragments an older release's templates rendered are never read: the key prefix changes."""
+    from referrals_portal.release import fingerprint
+
+    for name in ("default", "template_fragments"):
+        assert settings.CACHES[name]["KEY_PREFIX"] == settings.RELEASE
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>{{ referral.state }}</p>")
+    before = fingerprint(tmp_path)
+    page.write_text("<p>{{ referral.get_state_display }}</p>")
+    assert fingerprint(tmp_path) != before
