@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -37,6 +38,21 @@ def act(client, referral, action, **data):
     referral.refresh_from_db()
     data.setdefault("expected_state", referral.state)
     return client.post(reverse("referrals:act", args=[referral.pk, action]), data)
+
+
+def rows(response) -> list[int]:
+    """The referrals the rendered list shows, in order (what the partner sees, cached or not)."""
+    table = response.content.decode().split('<table class="referrals">', 1)[1].split("</table>", 1)[0]
+    return [int(pk) for pk in re.findall(r'href="/referrals/(\d+)/"', table)]
+
+
+def tab_counts(response) -> list[tuple[str, int]]:
+    return [
+        (key, int(count))
+        for key, count in re.findall(
+            r'href="\?tab=(\w+)"[^>]*>[^<]*<span class="count">(\d+)</span>', response.content.decode()
+        )
+    ]
 
 
 def queries(client, url, **params) -> int:
@@ -101,33 +117,28 @@ def test_tabs_count_and_show_each_stage(signed_in, partner, owner):
     actions.mark_interested(evaluating, by=owner)
     actions.mark_not_interested(skipped, by=owner)
     response = signed_in.get(reverse("referrals:list"), {"tab": "new"})
-    assert [(key, count) for key, _label, count in response.context["tabs"]] == [
-        ("new", 1),
-        ("evaluating", 1),
-        ("negotiating", 0),
-        ("archived", 1),
-    ]
-    assert [r.pk for r in response.context["page"]] == [new.pk]
+    assert tab_counts(response) == [("new", 1), ("evaluating", 1), ("negotiating", 0), ("archived", 1)]
+    assert rows(response) == [new.pk]
     archived = signed_in.get(reverse("referrals:list"), {"tab": "archived", "outcome": "skipped"})
-    assert [r.pk for r in archived.context["page"]] == [skipped.pk]
-    assert not signed_in.get(reverse("referrals:list"), {"tab": "archived", "outcome": "won"}).context["page"]
+    assert rows(archived) == [skipped.pk]
+    assert rows(signed_in.get(reverse("referrals:list"), {"tab": "archived", "outcome": "won"})) == []
 
 
 def test_search_finds_by_need_and_number(signed_in, partner):
     cloud = make_referral(partner, need="Move our ERP to the cloud")
     make_referral(partner, need="Security review of our offices")
-    assert [r.pk for r in signed_in.get(reverse("referrals:list"), {"q": "erp"}).context["page"]] == [cloud.pk]
-    assert [r.pk for r in signed_in.get(reverse("referrals:list"), {"q": f"#{cloud.pk}"}).context["page"]] == [cloud.pk]
+    assert rows(signed_in.get(reverse("referrals:list"), {"q": "erp"})) == [cloud.pk]
+    assert rows(signed_in.get(reverse("referrals:list"), {"q": f"#{cloud.pk}"})) == [cloud.pk]
 
 
 def test_the_list_sorts_and_paginates(signed_in, partner):
     now = timezone.now()
     referrals = [make_referral(partner, now=now - timedelta(minutes=minutes)) for minutes in range(30)]
     first = signed_in.get(reverse("referrals:list"), {"sort": "newest"})
-    assert [r.pk for r in first.context["page"]][:2] == [referrals[0].pk, referrals[1].pk]
+    assert rows(first)[:2] == [referrals[0].pk, referrals[1].pk]
     assert "Page 1 of 2" in first.content.decode()
     second = signed_in.get(reverse("referrals:list"), {"sort": "newest", "page": 2})
-    assert len(second.context["page"]) == 5
+    assert rows(second) == [referral.pk for referral in referrals[25:]]
 
 
 def test_list_queries_do_not_grow_with_referrals(signed_in, partner):
