@@ -171,7 +171,7 @@ class BusinessProfileAdmin(nested_admin.NestedModelAdmin):
     def location_count(self, profile: BusinessProfile) -> int:
         return profile.location_count
 
-    @admin.action(description=_("Activate the selected profiles"))
+    @admin.action(description=_("Activate the selected profiles"), permissions=["change"])
     def activate(self, request: HttpRequest, queryset) -> None:
         ready = [profile.pk for profile in queryset if profile.has_receiving_location()]
         activated = queryset.filter(pk__in=ready).update(is_active=True)
@@ -186,7 +186,7 @@ class BusinessProfileAdmin(nested_admin.NestedModelAdmin):
         if refused:
             self.message_user(request, ACTIVE_PROFILE_NEEDS_CONTACT, messages.ERROR)
 
-    @admin.action(description=_("Deactivate the selected profiles"))
+    @admin.action(description=_("Deactivate the selected profiles"), permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset) -> None:
         count = queryset.update(is_active=False)
         self.message_user(

@@ -281,7 +281,7 @@ class ReferralAdmin(admin.ModelAdmin):
         else:
             obj.refresh_from_db()
 
-    @admin.action(description=_("Disconnect the selected active referrals"))
+    @admin.action(description=_("Disconnect the selected active referrals"), permissions=["change"])
     def disconnect_selected(self, request: HttpRequest, queryset) -> None:
         done = 0
         for referral in queryset.filter(state__in=[State.NEW, State.EVALUATING, State.NEGOTIATING]):
@@ -425,14 +425,14 @@ class CustomerAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "erased_at")
     actions = ["export_personal_data", "erase_personal_data"]
 
-    @admin.action(description=_("Export personal data (JSON)"))
+    @admin.action(description=_("Export personal data (JSON)"), permissions=["view"])
     def export_personal_data(self, request: HttpRequest, queryset):
         data = [privacy.export_customer_data(customer) for customer in queryset.order_by("pk")]
         response = JsonResponse(data, safe=False, json_dumps_params={"ensure_ascii": False, "indent": 2})
         response["Content-Disposition"] = 'attachment; filename="customer-data.json"'
         return response
 
-    @admin.action(description=_("Erase personal data (keeps the referrals)"))
+    @admin.action(description=_("Erase personal data (keeps the referrals)"), permissions=["change"])
     def erase_personal_data(self, request: HttpRequest, queryset) -> None:
         now = timezone.now()
         erased = [privacy.erase_customer(customer, now=now) for customer in queryset.filter(erased_at__isnull=True)]

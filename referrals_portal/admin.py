@@ -1,6 +1,10 @@
-"""The operators' admin site: Django's, with change lists that answer impossible filters as
-Django answers wrong ones (a redirect to the list with an error flag), not with a server error.
-Every model admin registered on it gets that, django-axes' included."""
+"""The operators' admin site: Django's, with two rules for every model admin registered on it,
+django-axes' included:
+
+- a list action that declares no permission needs the change permission (Django offers such
+  an action to anyone who may view the list: staff who may only view could erase or clean up);
+- change lists answer impossible filters as Django answers wrong ones (a redirect to the list
+  with an error flag), not with a server error."""
 
 from __future__ import annotations
 
@@ -20,16 +24,22 @@ class SafeChangeList(ChangeList):
             raise IncorrectLookupParameters(error) from error
 
 
-class SafeChangeListMixin:
+class PortalModelAdminMixin:
     def get_changelist(self, request, **kwargs):
         return SafeChangeList
+
+    def _filter_actions_by_permissions(self, request, actions):
+        actions = super()._filter_actions_by_permissions(request, actions)
+        if self.has_change_permission(request):
+            return actions
+        return [action for action in actions if getattr(action[0], "allowed_permissions", ())]
 
 
 class PortalAdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, SafeChangeListMixin):
-            admin_class = type(admin_class.__name__, (SafeChangeListMixin, admin_class), {})
+        if not issubclass(admin_class, PortalModelAdminMixin):
+            admin_class = type(admin_class.__name__, (PortalModelAdminMixin, admin_class), {})
         return super().register(model_or_iterable, admin_class, **options)
 
 

@@ -1,20 +1,26 @@
-"""Every URL the project defines, asked by everyone who might ask.
+"""Every URL the project defines, asked by everyone who might ask, by GET and by POST.
 
 The URLs come from the resolver, so a new page cannot escape: a name missing from the tables
-below fails the test until someone decides who may see it."""
+below fails the test until someone decides who may see it. The askers: a visitor, a user of
+partner A (whose objects are asked about), a user of partner B, operator staff with every
+right (superuser), and operator staff who may only view (every ``view_`` permission). Every
+URL that accepts POST is posted to, and every action of every admin list, with a check that
+nothing changed in the database where the answer was a refusal."""
 
 from __future__ import annotations
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import make_referral
+from tests.factories import StaffUserFactory, make_referral
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "partner_a", "partner_b", "staff")
+ROLES = ("anonymous", "partner_a", "partner_b", "staff", "viewer")
 LOGIN, OK, NOT_FOUND, REDIRECT, FORBIDDEN, NOT_ALLOWED = "login", 200, 404, 302, 403, 405
 
 
@@ -24,11 +30,16 @@ def everyone(status):
 
 def partner_only(own=OK):
     """A partner page about partner A's objects: only A's users, others get a 404 without details."""
-    return {"anonymous": LOGIN, "partner_a": own, "partner_b": NOT_FOUND, "staff": NOT_FOUND}
+    return {"anonymous": LOGIN, "partner_a": own, "partner_b": NOT_FOUND, "staff": NOT_FOUND, "viewer": NOT_FOUND}
 
 
 def signed_in(status=OK):
-    return {"anonymous": LOGIN, "partner_a": status, "partner_b": status, "staff": status}
+    return dict.fromkeys(ROLES, status) | {"anonymous": LOGIN}
+
+
+def partners_own(status=OK):
+    """A partner page about the signed-in partner's own data: staff have the admin instead."""
+    return {"anonymous": LOGIN, "partner_a": status, "partner_b": status, "staff": NOT_FOUND, "viewer": NOT_FOUND}
 
 
 # GET answers per URL name.
@@ -43,36 +54,48 @@ PAGES = {
     "password_reset_confirm": everyone(OK),  # an invalid link says so
     "password_reset_complete": everyone(OK),
     "set_language": everyone(REDIRECT),
-    "referrals:list": {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": NOT_FOUND},  # each their own
-    "referrals:export": {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": NOT_FOUND},  # their own
-    "referrals:dashboard": {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": NOT_FOUND},
+    "referrals:list": partners_own(),  # each their own
+    "referrals:export": partners_own(),
+    "referrals:dashboard": partners_own(),
     "referrals:detail": partner_only(),
     "referrals:act": everyone(NOT_ALLOWED),  # POST only: see POSTS
     "partners:search": everyone(OK),
     "partners:profile": everyone(OK),  # an active profile is public
     "rfi_new": everyone(OK),
     "rfi_withdraw": everyone(OK),  # the confirmation page; the token is the key
-    "insights": {"anonymous": LOGIN, "partner_a": OK, "partner_b": OK, "staff": NOT_FOUND},  # each their own
+    "insights": partners_own(),
     "rfi_status": everyone(OK),  # the token is the key; a wrong token is a 404 (below)
 }
 
-# POST answers for the URLs that change something, per URL name. Partner A's action is done
-# last, on a fresh referral each time, so every role meets the same state.
+# POST answers of the portal's own URLs that accept POST: {role: (answer, the referral's state
+# afterwards, whether the database may change)}. Partner A's action is done on a fresh referral.
 POSTS = {
-    # name: {role: (answer, the referral's state afterwards)}
     "referrals:act": {
-        "anonymous": (LOGIN, "new"),
-        "partner_b": (NOT_FOUND, "new"),
-        "staff": (NOT_FOUND, "new"),
-        "partner_a": (REDIRECT, "evaluating"),
+        "anonymous": (LOGIN, "new", False),
+        "partner_b": (NOT_FOUND, "new", False),
+        "staff": (NOT_FOUND, "new", False),
+        "viewer": (NOT_FOUND, "new", False),
+        "partner_a": (REDIRECT, "evaluating", True),
     },
     # Whoever holds the customer's private link may withdraw; without it, see the 404 test.
-    "rfi_withdraw": dict.fromkeys(ROLES, (REDIRECT, "disconnected")),
+    "rfi_withdraw": dict.fromkeys(ROLES, (REDIRECT, "disconnected", True)),
     # An empty request is refused with the form's errors, for everyone alike.
-    "rfi_new": dict.fromkeys(ROLES, (400, "new")),
+    "rfi_new": dict.fromkeys(ROLES, (400, "new", False)),
+    "login": dict.fromkeys(ROLES, (OK, "new", False)),  # an empty form: its errors
+    "logout": dict.fromkeys(ROLES, (REDIRECT, "new", False)),
+    "password_change": signed_in((OK, "new", False)) | {"anonymous": (LOGIN, "new", False)},  # its errors
+    "password_reset": dict.fromkeys(ROLES, (OK, "new", False)),  # an empty address: its error
+    "password_reset_confirm": dict.fromkeys(ROLES, (OK, "new", False)),  # an invalid link says so
+    "set_language": dict.fromkeys(ROLES, (REDIRECT, "new", False)),
 }
+# GET-only pages: a POST is refused or means nothing.
+GET_ONLY = {
+    "home", "password_change_done", "password_reset_done", "password_reset_complete", "referrals:list",
+    "referrals:export", "referrals:dashboard", "referrals:detail", "partners:search", "partners:profile",
+    "insights", "rfi_status",
+}  # fmt: skip
 
-# What the admin answers staff with, where it is not 200.
+# What the admin answers superusers with, where it is not 200.
 ADMIN_STAFF_EXCEPTIONS = {
     "admin:login": REDIRECT,  # already signed in
     "admin:outbox_outboundemail_delete": FORBIDDEN,
@@ -93,6 +116,17 @@ ADMIN_STAFF_EXCEPTIONS = {
     "admin:axes_accessfailurelog_add": FORBIDDEN,
     "admin:axes_accesslog_change": OK,
 }
+# What the admin answers staff who may only view with, where it is not the rule (lists, pages
+# and histories 200; adding and deleting 403).
+ADMIN_VIEWER_EXCEPTIONS = {
+    "admin:login": REDIRECT,
+    "admin:logout": NOT_ALLOWED,
+    "admin:autocomplete": FORBIDDEN,
+    "admin:view_on_site": NOT_FOUND,
+    "admin:auth_user_password_change": FORBIDDEN,  # another user's password
+    "admin:axes_accessfailurelog_change": REDIRECT,
+    "admin:axes_accessfailurelog_history": REDIRECT,
+}
 
 
 def url_names(patterns=None, namespace=None):
@@ -106,23 +140,39 @@ def url_names(patterns=None, namespace=None):
 
 
 @pytest.fixture
-def world(client, partner, owner, outsider, operator):
+def viewer(db):
+    """Operator staff who may only view, everywhere."""
+    user = StaffUserFactory(username="viewer", is_superuser=False)
+    user.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    return user
+
+
+@pytest.fixture
+def world(client, partner, owner, outsider, operator, viewer):
     referral = make_referral(partner)
     Group.objects.create(name="Support")
     # One failed and one good sign-in, so that django-axes' admin pages have rows to show.
     client.post(reverse("login"), {"username": "nobody", "password": "wrong"})
     client.post(reverse("login"), {"username": "owner", "password": "pw-for-tests-1"})
-    return {"referral": referral, "users": {"partner_a": owner, "partner_b": outsider, "staff": operator}}
+    users = {"partner_a": owner, "partner_b": outsider, "staff": operator, "viewer": viewer}
+    return {"referral": referral, "users": users}
+
+
+def admin_model(name: str):
+    _, view = name.split(":")
+    if view.count("_") < 2:
+        return None
+    app_label, model, _action = view.split("_", 2)
+    try:
+        model_class = apps.get_model(app_label, model)
+    except LookupError:
+        return None
+    return None if model_class._meta.swapped else model_class
 
 
 def admin_object(name: str):
-    _, view = name.split(":")
-    app_label, model, _action = view.split("_", 2) if view.count("_") >= 2 else (None, None, None)
-    try:
-        model_class = apps.get_model(app_label, model)
-    except (LookupError, TypeError):
-        return None
-    return model_class._default_manager.order_by("pk").first()
+    model_class = admin_model(name)
+    return model_class._default_manager.order_by("pk").first() if model_class else None
 
 
 def build(name: str, params: list[str], world) -> str | None:
@@ -156,11 +206,41 @@ def build(name: str, params: list[str], world) -> str | None:
 
 def expected(name: str, role: str):
     if name.startswith("admin:"):
-        if role != "staff":
-            return "admin_login" if name != "admin:login" else OK
-        return ADMIN_STAFF_EXCEPTIONS.get(name, OK)
+        if role == "staff":
+            return ADMIN_STAFF_EXCEPTIONS.get(name, OK)
+        if role == "viewer":
+            if name in ADMIN_VIEWER_EXCEPTIONS:
+                return ADMIN_VIEWER_EXCEPTIONS[name]
+            return FORBIDDEN if name.endswith(("_add", "_delete")) else OK
+        return "admin_login" if name != "admin:login" else OK
     assert name in PAGES, f"{name} is a new URL: add it to the authorization matrix"
     return PAGES[name][role]
+
+
+def sign_in_as(client, world, role: str) -> None:
+    client.logout()
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+
+
+def check_answer(response, want, where: str, name: str) -> None:
+    if want == LOGIN:
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), where
+    elif want == "admin_login":
+        assert response.status_code == 302, where
+        # admin:logout sends a visitor who is not signed in to the admin's front door.
+        assert response["Location"].startswith("/admin/" if name == "admin:logout" else "/admin/login/"), where
+    else:
+        assert response.status_code == want, f"{where}: {response.status_code}, expected {want}"
+
+
+def database() -> dict[str, list]:
+    """Every row the portal keeps, but sign-in bookkeeping (sessions, django-axes' logs)."""
+    return {
+        model._meta.label: list(model._default_manager.order_by("pk").values_list())
+        for model in apps.get_models()
+        if model._meta.app_label not in ("sessions", "axes") and not model._meta.swapped
+    }
 
 
 def test_every_url_answers_each_kind_of_user_as_intended(client, world):
@@ -170,46 +250,89 @@ def test_every_url_answers_each_kind_of_user_as_intended(client, world):
         if url is None:
             continue
         for role in ROLES:
-            client.logout()
-            if role != "anonymous":
-                client.force_login(world["users"][role])
-            response = client.get(url)
-            want = expected(name, role)
-            where = f"{role} GET {url} ({name})"
-            if want == LOGIN:
-                assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), where
-            elif want == "admin_login":
-                assert response.status_code == 302, where
-                # admin:logout sends a visitor who is not signed in to the admin's front door.
-                assert response["Location"].startswith("/admin/" if name == "admin:logout" else "/admin/login/"), where
-            else:
-                assert response.status_code == want, f"{where}: {response.status_code}, expected {want}"
+            sign_in_as(client, world, role)
+            check_answer(client.get(url), expected(name, role), f"{role} GET {url} ({name})", name)
             checked += 1
-    assert checked > 300  # every pattern, four times
+    assert checked > 450  # every pattern, five times
 
 
-def test_every_state_changing_url_answers_each_kind_of_user_as_intended(client, world, partner):
-    posted = 0
+def test_every_portal_url_that_accepts_post_answers_each_kind_of_user_as_intended(client, world, partner):
+    posted = set()
     for name, params in url_names():
-        if name not in POSTS:
+        if name.startswith("admin:") or name in GET_ONLY:
             continue
-        for role in ("anonymous", "partner_b", "staff", "partner_a"):
+        assert name in POSTS, f"{name} accepts POST: add it to the authorization matrix's POSTS"
+        for role in ("anonymous", "partner_b", "staff", "viewer", "partner_a"):
             world["referral"] = make_referral(partner)
             url = build(name, params, world)
-            client.logout()
-            if role != "anonymous":
-                client.force_login(world["users"][role])
+            sign_in_as(client, world, role)
+            before = database()
             response = client.post(url, {"expected_state": "new"})
-            want, state_after = POSTS[name][role]
+            want, state_after, may_change = POSTS[name][role]
             where = f"{role} POST {url} ({name})"
-            if want == LOGIN:
-                assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), where
-            else:
-                assert response.status_code == want, f"{where}: {response.status_code}, expected {want}"
+            check_answer(response, want, where, name)
             world["referral"].refresh_from_db()
             assert world["referral"].state == state_after, where
+            if not may_change:
+                after = database()
+                after.pop("profiles.User")  # last_login of a sign-in the test makes
+                before.pop("profiles.User")
+                if name == "password_reset":
+                    after.pop("outbox.OutboundEmail")  # a refused address is a cancelled email, see its tests
+                    before.pop("outbox.OutboundEmail")
+                assert after == before, where
+        posted.add(name)
+    assert posted == set(POSTS)
+
+
+def admin_posts():
+    """Every admin URL that accepts POST, with what to post, and each list's every action."""
+    superuser = RequestFactory().get("/admin/")
+    superuser.user = StaffUserFactory.build(is_superuser=True, is_staff=True, is_active=True)
+    for name, params in url_names():
+        if not name.startswith("admin:") or name.endswith(("_history",)) or name in (
+            "admin:index", "admin:app_list", "admin:jsi18n", "admin:autocomplete", "admin:view_on_site",
+            "admin:password_change_done", "admin:login", "admin:logout", "admin:referrals_referral_report",
+        ):  # fmt: skip
+            continue
+        if name.endswith("_changelist"):
+            model = admin_model(name)
+            model_admin = admin.site._registry[model]
+            for action in model_admin.get_actions(superuser):
+                yield name, params, action
+        else:
+            yield name, params, None
+
+
+def test_every_admin_url_that_accepts_post_refuses_who_may_not_change(client, world):
+    """Visitors and partner users are sent to the admin's sign-in; staff who may only view are
+    refused every change (403), and no list action runs for them; nothing changes."""
+    posted = 0
+    for name, params, action in admin_posts():
+        url = build(name, params, world)
+        target = admin_object(name)
+        data = {"post": "yes"}
+        if action:
+            data |= {"action": action, "_selected_action": [target.pk] if target else [], "index": "0"}
+        for role in ("anonymous", "partner_a", "partner_b", "viewer"):
+            sign_in_as(client, world, role)
+            before = database()
+            response = client.post(url, data)
+            where = f"{role} POST {url} {action or ''} ({name})"
+            if role == "viewer":
+                if name == "admin:password_change":  # their own password: the empty form's errors
+                    assert response.status_code == OK, f"{where}: {response.status_code}"
+                elif action is None:
+                    assert response.status_code == FORBIDDEN, f"{where}: {response.status_code}"
+                else:
+                    assert response.status_code in (OK, REDIRECT, FORBIDDEN), f"{where}: {response.status_code}"
+            else:
+                check_answer(response, "admin_login", where, name)
+            after = database()
+            after.pop("profiles.User"), before.pop("profiles.User")  # last_login of the test's sign-in
+            assert after == before, where
             posted += 1
-    assert posted == 4 * len(POSTS)
+    assert posted >= 212  # 53 URLs and list actions, four askers each, on 2026-11-27
 
 
 def test_a_wrong_status_token_is_a_404(client, world):
