@@ -134,7 +134,7 @@ def generate(*, partners: int, locations: int, users: int, referrals: int, focus
     started = time.perf_counter()
     truncate()
     copy(PartnerCompany, ({"id": i, "name": "Bench Partner" if i == 1 else f"Partner {i:05d}", "is_active": True,
-                           "created_at": now} for i in range(1, partners + 1)))  # fmt: skip
+                           "created_at": now, "content_version": 0} for i in range(1, partners + 1)))  # fmt: skip
     copy(BusinessProfile, ({
         "id": i, "partner_id": i, "region": "JP" if i % 3 else rng.choice(REGIONS),
         "headline": f"Partner {i} services", "description": "", "keywords": ", ".join(rng.sample(AREAS, 2)),
@@ -147,7 +147,7 @@ def generate(*, partners: int, locations: int, users: int, referrals: int, focus
     copy(Location, ({"id": i, "profile_id": p, "name": f"Office {i}", "city": "Tokyo", "address": "",
                      "postal_code": "", "is_active": True} for i, p in location_profile.items()))  # fmt: skip
     copy(Contact, ({"id": i, "location_id": i, "name": f"Contact {i}", "email": f"contact{i}@partner.example",
-                    "phone": "", "language": "ja"} for i in range(1, locations + 1)))  # fmt: skip
+                    "phone": "", "language": "ja", "receives_referrals": True} for i in range(1, locations + 1)))  # fmt: skip
     password = make_password("bench-pass")
     copy(User, ({
         "id": i, "password": password, "is_superuser": False, "username": "bench" if i == 1 else f"user{i}",
@@ -168,7 +168,7 @@ def generate(*, partners: int, locations: int, users: int, referrals: int, focus
         "id": i, "customer_id": i, "source": "search", "need": f"Request {i}: move systems to the cloud",
         "solution_area": rng.choice(AREAS), "company_size": rng.choice(SIZES), "industry": rng.choice(INDUSTRIES),
         "region": "JP", "budget_range": "medium", "timeline": "quarter", "consent_to_share": True,
-        "status_token": secrets.token_urlsafe(24), "created_at": s["received_at"],
+        "status_salt": secrets.token_urlsafe(24), "created_at": s["received_at"],
     } for i, _location, s in stories))  # fmt: skip
     copy(Referral, ({
         "id": i, "rfi_id": i, "partner_id": location_profile[location], "location_id": location, "source": "search",

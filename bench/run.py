@@ -28,6 +28,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 django.setup()
 
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.mail import get_connection  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -36,6 +37,7 @@ from django.test.utils import override_settings  # noqa: E402
 from bench.generate import copy, generate, reset_sequences  # noqa: E402
 from outbox import sending  # noqa: E402
 from outbox.models import OutboundEmail  # noqa: E402
+from outbox.queue import Rendered  # noqa: E402
 from profiles import matching  # noqa: E402
 from referrals import actions, tally  # noqa: E402
 from referrals.models import RFI, Customer, Referral  # noqa: E402
@@ -198,7 +200,7 @@ def overdue_referrals(count: int, now: datetime) -> None:
                      "phone": "", "language": "ja", "created_at": received} for i in ids))  # fmt: skip
     copy(RFI, ({"id": i, "customer_id": i, "source": "search", "need": "Overdue request", "solution_area": "data_ai",
                 "company_size": "small", "industry": "retail", "region": "JP", "budget_range": "unknown",
-                "timeline": "now", "consent_to_share": True, "status_token": secrets.token_urlsafe(24),
+                "timeline": "now", "consent_to_share": True, "status_salt": secrets.token_urlsafe(24),
                 "created_at": received} for i in ids))  # fmt: skip
     copy(Referral, ({"id": i, "rfi_id": i, "partner_id": 2, "location_id": 2, "source": "search", "state": "new",
                      "received_at": received, "updated_at": received, "currency": "", "decline_reason": "",
@@ -240,11 +242,12 @@ def bench_sweep(count: int) -> dict:
             "  (referral_id, action, from_state, to_state, actor_id, actor_kind, note, created_at) "
             "  SELECT id, 'fail', 'new', 'failed', NULL, 'system', '', %(now)s FROM moved) "
             "INSERT INTO outbox_outboundemail (dedupe_key, template, to_email, language, subject, body_text, "
-            "  body_html, rendered, status, attempts, last_error, next_attempt_at, created_at, sent_at, referral_id) "
-            "SELECT 'bare:' || moved.id, 'choose_another_partner', c.email, c.language, '', '', '', false, "
-            "  'failed', 0, '', %(now)s, %(now)s, NULL, moved.id "
+            "  body_html, renders_at_send, status, attempts, last_error, next_attempt_at, created_at, sent_at, "
+            "  about_type_id, about_id) "
+            "SELECT 'bare:' || moved.id, 'choose_another_partner', c.email, c.language, '', '', '', true, "
+            "  'failed', 0, '', %(now)s, %(now)s, NULL, %(about_type)s, moved.id "
             "FROM moved JOIN referrals_rfi f ON f.id = moved.rfi_id JOIN referrals_customer c ON c.id = f.customer_id",
-            {"now": now, "due": now - timedelta(hours=72)},
+            {"now": now, "due": now - timedelta(hours=72), "about_type": ContentType.objects.get_for_model(Referral).pk},
         )
         assert cursor.rowcount == count
     same_writes_seconds = time.perf_counter() - started
@@ -286,7 +289,11 @@ def bench_outbox(count: int, rounds: int = 4) -> dict:
             result = sending.drain(limit=count)
             drain_seconds += time.perf_counter() - started
             assert result["sent"] == count // rounds, result
-            messages = [sending.build_message(email) for email in emails]  # what the drain sent, unsent
+            # What the drain sent, unsent.
+            messages = [
+                sending.build_message(email, Rendered(email.subject, email.body_text, email.body_html))
+                for email in emails
+            ]
             started = time.perf_counter()
             with get_connection() as smtp:
                 smtp.send_messages(messages)
