@@ -247,7 +247,11 @@ def bench_sweep(count: int) -> dict:
             "SELECT 'bare:' || moved.id, 'choose_another_partner', c.email, c.language, '', '', '', true, "
             "  'failed', 0, '', %(now)s, %(now)s, NULL, %(about_type)s, moved.id "
             "FROM moved JOIN referrals_rfi f ON f.id = moved.rfi_id JOIN referrals_customer c ON c.id = f.customer_id",
-            {"now": now, "due": now - timedelta(hours=72), "about_type": ContentType.objects.get_for_model(Referral).pk},
+            {
+                "now": now,
+                "due": now - timedelta(hours=72),
+                "about_type": ContentType.objects.get_for_model(Referral).pk,
+            },
         )
         assert cursor.rowcount == count
     same_writes_seconds = time.perf_counter() - started
