@@ -35,10 +35,10 @@ from django.db import connection  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
 from bench.generate import copy, generate, reset_sequences  # noqa: E402
+from customers import matching  # noqa: E402
 from outbox import sending  # noqa: E402
 from outbox.models import OutboundEmail  # noqa: E402
 from outbox.queue import Rendered  # noqa: E402
-from profiles import matching  # noqa: E402
 from referrals import actions, tally  # noqa: E402
 from referrals.models import RFI, Customer, Referral  # noqa: E402
 from referrals.views import _counts  # noqa: E402

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
-from referrals_portal.lib import ratelimit
+from common import ratelimit
 
 from .forms import OutboxPasswordResetForm
 
@@ -43,7 +43,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     sign-in pause (django-axes) that others' wrong guesses caused, and signs you in."""
 
     post_reset_login = True
-    post_reset_login_backend = "referrals_portal.lib.auth.PortalBackend"
+    post_reset_login_backend = "profiles.auth.PortalBackend"
     success_url = reverse_lazy("home")
 
     def form_valid(self, form) -> HttpResponse:

@@ -7,6 +7,4 @@ class ProfilesConfig(AppConfig):
     verbose_name = _("Partners and profiles")
 
     def ready(self) -> None:
-        from referrals_portal.lib import sessions  # noqa: F401 - connects the sign-in receiver
-
         from . import forms  # noqa: F401 - registers the password-reset email, built at send time

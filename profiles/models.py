@@ -12,7 +12,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
-from referrals_portal.lib.choices import ChoiceLabelsMixin
+from common.choices import ChoiceLabelsMixin
 
 from .choices import ChoiceListValidator, CompanySize, Industry, Language, Region, SolutionArea, labels
 

@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from common.sql import among
 from outbox.queue import Message, enqueue, queue_at_send_sql
 from profiles.choices import Currency
 from profiles.models import Location, User
-from referrals_portal.lib.sql import among
 
 from . import caching, emails, tally
 from .models import (

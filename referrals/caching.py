@@ -44,7 +44,7 @@ class Key:
 
 
 def _key(kind: str, user: User, *parts: object, timeout: int) -> Key:
-    partner = user.partner  # loaded with the user (referrals_portal.lib.auth)
+    partner = user.partner  # loaded with the user (profiles.auth)
     shown_as = (get_language(), timezone.get_current_timezone_name())
     raw = repr((kind, partner.pk, partner.content_version, *shown_as, *parts))
     return Key(f"{kind}:{hashlib.sha256(raw.encode()).hexdigest()}", timeout)

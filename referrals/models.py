@@ -18,8 +18,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from common.choices import ChoiceLabelsMixin
 from profiles.choices import CompanySize, Currency, Industry, Language, Region, SolutionArea
-from referrals_portal.lib.choices import ChoiceLabelsMixin
 
 if TYPE_CHECKING:
     from profiles.models import PartnerCompany, User

@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from common import csv_export
 from profiles.choices import Region
-from referrals_portal.lib import csv_export
 
 from .insights import PartnerRow, by_partner
 from .models import Referral, Source

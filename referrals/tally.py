@@ -20,7 +20,7 @@ from django.db.models import BooleanField, Count, F, Q, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from referrals_portal.lib.sql import among
+from common.sql import among
 
 from .models import Referral, ReferralTally, State
 

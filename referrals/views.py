@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from common import csv_export
 from profiles.models import User
-from referrals_portal.lib import csv_export
 
 from . import caching, tally, tips
 from . import forms as action_forms

@@ -8,7 +8,9 @@ import hashlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("referrals_portal", "profiles", "referrals", "outbox", "templates", "locale", "static")
+# The folders that make the portal (tests, bench and docs do not run in it).
+APPS = ("referrals_portal", "common", "profiles", "referrals", "customers", "outbox")
+SOURCES = (*APPS, "templates", "locale", "static")
 SUFFIXES = {".py", ".html", ".txt", ".po", ".css", ".js", ".svg"}
 
 

@@ -59,8 +59,10 @@ INSTALLED_APPS = [
     "nested_admin",
     "axes",
     "csp",
+    "common",
     "profiles",
     "referrals",
+    "customers",
     "outbox",
 ]
 
@@ -70,15 +72,15 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # After the language is known: it refuses unreadable input with a message in that language.
-    "referrals_portal.lib.middleware.RejectUnreadableInput",
+    "common.middleware.RejectUnreadableInput",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "referrals_portal.lib.middleware.UserTimezoneMiddleware",
+    "common.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "referrals_portal.lib.sessions.SessionLifetimeMiddleware",
+    "common.sessions.SessionLifetimeMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its refusal page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -153,7 +155,7 @@ AUTHENTICATION_BACKENDS = [
     # Counts failed sign-ins per username and refuses more than AXES_FAILURE_LIMIT an hour.
     "axes.backends.AxesStandaloneBackend",
     # Django's, refusing users of a deactivated partner company.
-    "referrals_portal.lib.auth.PortalBackend",
+    "profiles.auth.PortalBackend",
 ]
 # django-axes refuses the attempt that reaches its limit: allow LOGIN_FAILURE_LIMIT failures
 # with the ordinary answer, and refuse the one after.
@@ -167,10 +169,10 @@ AXES_RESET_ON_SUCCESS = True
 # address must not lock out its colleagues), so the warning is answered, not ignored.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "referrals_portal.lib.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.ratelimit.client_ip"
 AXES_VERBOSE = False
 # Sessions end after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS after sign-in
-# whatever happens (referrals_portal.lib.sessions).
+# whatever happens (common.sessions).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=120) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_MAX_AGE = timedelta(hours=env.int("SESSION_MAX_HOURS", default=12))
@@ -279,7 +281,7 @@ PASSWORD_RESET_RATE_PER_CLIENT = env.int("PASSWORD_RESET_PER_CLIENT_PER_HOUR", d
 # Reverse proxies in front of the portal that append the client's address to X-Forwarded-For
 # (a TLS-terminating nginx: 1). Rate limits and sign-in throttling key on that address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-RATELIMIT_IP_META_KEY = "referrals_portal.lib.ratelimit.client_ip"
+RATELIMIT_IP_META_KEY = "common.ratelimit.client_ip"
 RATELIMIT_IPV6_MASK = 64
 RFI_RATE_LIMIT = env.int("RFI_RATE_LIMIT_PER_HOUR", default=5)  # accepted requests per client address per hour
 RFI_CONFIRMATIONS_PER_ADDRESS = env.int("RFI_CONFIRMATIONS_PER_ADDRESS_PER_DAY", default=3)

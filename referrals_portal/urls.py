@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from customers import views as customer_views
 from profiles import account_views
-from referrals import customer_views, insight_views
+from referrals import insight_views
 from referrals import views as referral_views
 
 urlpatterns = [
@@ -16,7 +17,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("referrals/", include("referrals.urls")),
-    path("partners/", include("profiles.urls")),
+    path("partners/", include("customers.urls")),
     path("insights/", insight_views.partner_insights, name="insights"),
     path("requests/new/", customer_views.new_rfi, name="rfi_new"),
     path("requests/<str:token>/", customer_views.rfi_status, name="rfi_status"),

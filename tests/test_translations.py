@@ -11,8 +11,10 @@ from pathlib import Path
 
 import polib
 
+from referrals_portal import release
+
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["manage.py", "referrals_portal", "profiles", "referrals", "outbox", "templates", "locale"]
+SOURCES = ["manage.py", *release.SOURCES]
 
 
 def test_every_ui_string_has_a_japanese_translation(tmp_path):

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from profiles import matching
+from customers import matching
+from profiles.models import BusinessProfile
 from referrals import actions
 from tests.factories import (
     BusinessProfileFactory,
@@ -68,8 +69,8 @@ def test_among_equal_fits_the_partner_who_answers_fast_ranks_first(db):
 def test_a_partner_without_history_sits_between_fast_and_slow(db):
     for name in ("Fast", "New", "Slow"):
         profile(name, solution_areas=["security"])
-    history(matching.BusinessProfile.objects.get(partner__name="Fast").partner, fast=3)
-    history(matching.BusinessProfile.objects.get(partner__name="Slow").partner, failed=3)
+    history(BusinessProfile.objects.get(partner__name="Fast").partner, fast=3)
+    history(BusinessProfile.objects.get(partner__name="Slow").partner, failed=3)
     assert names(matching.search(matching.Needs(solution_area="security"))) == ["Fast", "New", "Slow"]
 
 
@@ -170,9 +171,9 @@ def test_a_limited_search_keeps_the_best_records_among_equal_fits(db):
     for name in ("A Slow", "B Slow", "C Fast", "D Fast"):
         profile(name, solution_areas=["security"])
     profile("E Better fit", solution_areas=["security"], industries=["healthcare"])
-    history(matching.BusinessProfile.objects.get(partner__name="C Fast").partner, fast=3)
-    history(matching.BusinessProfile.objects.get(partner__name="D Fast").partner, fast=3)
+    history(BusinessProfile.objects.get(partner__name="C Fast").partner, fast=3)
+    history(BusinessProfile.objects.get(partner__name="D Fast").partner, fast=3)
     for name in ("A Slow", "B Slow"):
-        history(matching.BusinessProfile.objects.get(partner__name=name).partner, failed=3)
+        history(BusinessProfile.objects.get(partner__name=name).partner, failed=3)
     needs = matching.Needs(solution_area="security", industry="healthcare")
     assert names(matching.search(needs, limit=3)) == ["E Better fit", "C Fast", "D Fast"]

@@ -1,15 +1,41 @@
-"""The customer's request for information, sent to the partner locations they chose."""
+"""What customers fill in: the partner search, and the request for information sent to the
+partner locations they chose."""
 
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from profiles.choices import CompanySize, Industry, Region, SolutionArea
 from profiles.models import Location, phone_validator
+from referrals import actions
+from referrals.models import BudgetRange, Timeline
 
-from . import actions
-from .models import BudgetRange, Timeline
+from . import matching
+
+
+def _choices(choices, empty):
+    return [("", empty), *choices]
+
+
+class SearchForm(forms.Form):
+    region = forms.ChoiceField(label=_("Region"), choices=_choices(Region.choices, _("Any region")), required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    solution_area = forms.ChoiceField(
+        label=_("Solution area"), choices=_choices(SolutionArea.choices, _("Any solution area")), required=False
+    )
+    industry = forms.ChoiceField(
+        label=_("Industry"), choices=_choices(Industry.choices, _("Any industry")), required=False
+    )
+    company_size = forms.ChoiceField(
+        label=_("Company size"), choices=_choices(CompanySize.choices, _("Any size")), required=False
+    )
+    keywords = forms.CharField(label=_("Keywords"), max_length=200, required=False)
+
+    def needs(self) -> matching.Needs:
+        data = self.cleaned_data if self.is_valid() else {}
+        return matching.Needs(language=get_language()[:2], **{name: data.get(name) or "" for name in self.fields})
 
 
 def reachable_locations():

@@ -26,7 +26,7 @@ class SessionLifetimeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated and SESSION_KEY in request.session:
-            request.session.flush()  # its user was refused (auth.PortalBackend): end it on the server
+            request.session.flush()  # its user was refused (profiles.auth.PortalBackend): end it on the server
         elif request.user.is_authenticated:
             now = timezone.now().timestamp()
             signed_in_at = request.session.setdefault(SIGNED_IN_AT, now)

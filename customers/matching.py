@@ -11,8 +11,9 @@ from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 
-from .choices import CompanySize, Industry, SolutionArea
-from .models import BusinessProfile, Location
+from profiles.choices import CompanySize, Industry, SolutionArea
+from profiles.models import BusinessProfile, Location
+from referrals import tally
 
 FIT_POINTS = {"solution_area": 3, "industry": 2, "company_size": 2, "keyword": 1, "language": 1}
 
@@ -118,8 +119,6 @@ def fit(profile: BusinessProfile, needs: Needs) -> tuple[int, list[str]]:
 def responsiveness(partner_ids: list[int], needs: Needs | None = None) -> dict[int, Responsiveness]:
     """Each partner's record, from the running tallies (``referrals.tally``): a few rows per
     partner, whatever the number of referrals."""
-    from referrals import tally
-
     records = tally.records(partner_ids, needs.solution_area if needs else "")
     return {partner_id: Responsiveness(**figures) for partner_id, figures in records.items()}
 

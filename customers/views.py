@@ -1,5 +1,5 @@
-"""Pages for customers, who have no account: the request form, and the status page whose
-private link (an unguessable token) is the key."""
+"""Pages for customers, who have no account: partner search, a partner's public page, the request
+form, and the status page whose private link (an unguessable token) is the key."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from referrals_portal.lib import ratelimit
+from common import ratelimit
+from profiles.models import BusinessProfile
+from referrals import actions
+from referrals.models import RFI, State
 
-from . import actions
-from .customer_forms import RFIForm, reachable_locations
-from .models import RFI, State
+from . import matching
+from .forms import RFIForm, SearchForm, reachable_locations
 
 # Where a request stands with one partner, in the customer's words.
 CUSTOMER_STATUS = {
@@ -32,6 +34,25 @@ CUSTOMER_STATUS = {
     State.DISCONNECTED: gettext_lazy("Withdrawn"),
 }
 PREFILL = ("solution_area", "industry", "company_size", "region")
+
+
+def partner_search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    matches = matching.search(form.needs()) if request.GET else []
+    return render(request, "customers/search.html", {"form": form, "matches": matches, "searched": bool(request.GET)})
+
+
+def partner_profile(request: HttpRequest, pk: int) -> HttpResponse:
+    profile = get_object_or_404(
+        BusinessProfile.objects.filter(is_active=True, partner__is_active=True).select_related("partner"), pk=pk
+    )
+    locations = profile.locations.reachable().order_by("name")
+    record = matching.responsiveness([profile.partner_id]).get(profile.partner_id, matching.Responsiveness())
+    return render(
+        request,
+        "customers/partner.html",
+        {"profile": profile, "locations": locations, "match": matching.Match(profile, 0, [], record)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
