@@ -36,13 +36,13 @@ from django.test.utils import override_settings  # noqa: E402
 
 from bench.generate import copy, generate, reset_sequences  # noqa: E402
 from customers import matching  # noqa: E402
+from devtools.smtp import running_smtp_server  # noqa: E402
 from outbox import sending  # noqa: E402
 from outbox.models import OutboundEmail  # noqa: E402
-from outbox.queue import Rendered  # noqa: E402
+from outbox.rendering import Rendered  # noqa: E402
 from referrals import actions, tally  # noqa: E402
 from referrals.models import RFI, Customer, Referral  # noqa: E402
 from referrals.views import _counts  # noqa: E402
-from tests.smtp import running_smtp_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

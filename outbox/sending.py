@@ -26,7 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import OutboundEmail
-from .queue import Rendered, build_at_send
+from .rendering import Rendered, build_at_send
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import get_language
 
 from outbox.models import OutboundEmail
-from outbox.queue import Message, at_send_time, enqueue
+from outbox.queue import enqueue
+from outbox.rendering import Message, at_send_time
 
 from .models import User
 

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from common.sql import among
-from outbox.queue import Message, enqueue, queue_at_send_sql
+from outbox.queue import enqueue, queue_at_send_sql
+from outbox.rendering import Message
 from profiles.choices import Currency
 from profiles.models import Location, User
 

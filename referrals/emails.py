@@ -15,7 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from outbox.models import OutboundEmail
-from outbox.queue import Message, at_send_time
+from outbox.rendering import Message, at_send_time
 
 from .models import RFI, Referral
 

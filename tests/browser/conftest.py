@@ -10,7 +10,7 @@ import pytest
 # tests make beside it are ordinary synchronous calls, which Django would otherwise refuse.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS
+from devtools.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 
 @pytest.fixture(scope="session")
