@@ -40,7 +40,7 @@ from devtools.smtp import running_smtp_server  # noqa: E402
 from outbox import sending  # noqa: E402
 from outbox.models import OutboundEmail  # noqa: E402
 from outbox.rendering import Rendered  # noqa: E402
-from referrals import actions, tally  # noqa: E402
+from referrals import sweeps, tally  # noqa: E402
 from referrals.models import RFI, Customer, Referral  # noqa: E402
 from referrals.views import _counts  # noqa: E402
 
@@ -213,11 +213,11 @@ def overdue_referrals(count: int, now: datetime) -> None:
 
 def bench_sweep(count: int) -> dict:
     now = datetime.now(UTC)
-    actions.fail_overdue(now)  # referrals of the data set that came due since it was made: not timed
-    actions.expire_overdue(now)
+    sweeps.fail_overdue(now)  # referrals of the data set that came due since it was made: not timed
+    sweeps.expire_overdue(now)
     overdue_referrals(count, now)
     started = time.perf_counter()
-    changed = actions.fail_overdue(now)
+    changed = sweeps.fail_overdue(now)
     sweep_seconds = time.perf_counter() - started
     assert len(changed) == count
     overdue_referrals(count, now)

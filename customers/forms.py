@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from profiles.choices import CompanySize, Industry, Region, SolutionArea
 from profiles.models import Location, phone_validator
-from referrals import actions
+from referrals import rfis
 from referrals.models import BudgetRange, Timeline
 
 from . import matching
@@ -84,7 +84,7 @@ class RFIForm(forms.Form):
 
     def clean_locations(self):
         locations = list(self.cleaned_data["locations"])
-        actions.check_locations(locations)
+        rfis.check_locations(locations)
         return locations
 
     @property

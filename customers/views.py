@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from common import ratelimit
 from profiles.models import BusinessProfile
-from referrals import actions
+from referrals import rfis
 from referrals.models import RFI, State
 
 from . import matching
@@ -68,8 +68,8 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             ratelimit.count(request, "rfi", rate=rate)
             data = form.cleaned_data
-            rfi = actions.submit_rfi(
-                actions.CustomerDetails.from_form(data, language=(get_language() or "en")[:2]),
+            rfi = rfis.submit_rfi(
+                rfis.CustomerDetails.from_form(data, language=(get_language() or "en")[:2]),
                 data["locations"],
                 need=data["need"],
                 solution_area=data["solution_area"],
@@ -127,7 +127,7 @@ def rfi_status(request: HttpRequest, token: str) -> HttpResponse:
 def withdraw(request: HttpRequest, token: str) -> HttpResponse:
     rfi = _rfi(token)
     if request.method == "POST":
-        changed = actions.withdraw_rfi(rfi)
+        changed = rfis.withdraw_rfi(rfi)
         if changed:
             messages.success(request, _("Your request is withdrawn. The partners were told."))
         else:

@@ -6,85 +6,25 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_fsm import has_transition_perm
 
-from profiles.choices import Currency, Language
+from profiles.choices import Language
 from profiles.models import Location
 
-from . import actions, privacy
-from .models import RFI, Customer, DeclineReason, LostReason, Referral, ReferralEvent, Source, State
+from . import lifecycle, privacy, registry, rfis
+from .models import RFI, Customer, Referral, ReferralEvent, Source, State
 from .report import report_view
-
-# Admin label of each lifecycle action, in DOMAIN.md's words.
-LIFECYCLE_ACTIONS = {
-    "mark_interested": _("Interested"),
-    "mark_not_interested": _("Not interested"),
-    "accept": _("Accept"),
-    "decline": _("Decline"),
-    "mark_won": _("Won"),
-    "mark_lost": _("Lost"),
-    "disconnect": _("Disconnect"),
-}
 
 
 def _when(moment) -> str:
     return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
-
-
-class ReferralLifecycleForm(forms.ModelForm):
-    """No referral field is editable; the operator picks one of the actions allowed now and
-    gives what that action needs."""
-
-    lifecycle_action = forms.ChoiceField(label=_("Move to the next stage"), required=False)
-    deal_value = forms.DecimalField(label=_("estimated deal value"), required=False, max_digits=14, decimal_places=2)
-    currency = forms.ChoiceField(label=_("currency"), choices=[("", "—"), *Currency.choices], required=False)
-    close_date = forms.DateField(
-        label=_("estimated close date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    final_value = forms.DecimalField(label=_("final deal value"), required=False, max_digits=14, decimal_places=2)
-    decline_reason = forms.ChoiceField(
-        label=_("decline reason"), choices=[("", "—"), *DeclineReason.choices], required=False
-    )
-    lost_reason = forms.ChoiceField(label=_("lost reason"), choices=[("", "—"), *LostReason.choices], required=False)
-    note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-
-    class Meta:
-        model = Referral
-        fields: list[str] = []
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        allowed = [(name, LIFECYCLE_ACTIONS[name]) for name in self.instance.actions_for(user)] if user else []
-        self.fields["lifecycle_action"].choices = [("", _("— keep the current stage —")), *allowed]
-
-    def clean(self):
-        data = super().clean()
-        action = data.get("lifecycle_action")
-        checks = {
-            "accept": [
-                lambda: actions.clean_amount(data.get("deal_value"), "deal_value"),
-                lambda: actions.clean_currency(data.get("currency") or ""),
-                lambda: actions.clean_close_date(data.get("close_date"), timezone.now()),
-            ],
-            "decline": [lambda: actions.clean_reason(data.get("decline_reason") or "", DeclineReason)],
-            "mark_lost": [lambda: actions.clean_reason(data.get("lost_reason") or "", LostReason)],
-            "mark_won": [lambda: actions.clean_amount(data.get("final_value"), "final_value")],
-        }
-        reason_field = "decline_reason" if action == "decline" else "lost_reason"
-        for check in checks.get(action, []):
-            try:
-                check()
-            except ValidationError as error:  # every problem at once, each on its own field
-                for field, errors in error.message_dict.items():
-                    self.add_error(reason_field if field == "reason" else field, errors)
-        return data
-
-    def _post_clean(self) -> None:
-        pass  # this form writes no field of the referral; the actions do
 
 
 class ReferralEventInline(admin.TabularInline):
@@ -118,50 +58,18 @@ class RegionFilter(admin.SimpleListFilter):
 
 @admin.register(Referral)
 class ReferralAdmin(admin.ModelAdmin):
-    form = ReferralLifecycleForm
+    """Read-only: a referral's state and values change only through the partner actions
+    (``registry``), each offered on its page as a button to its own form when allowed now."""
+
     list_display = ("__str__", "partner", "location", "state", "source", "region", "received_at", "deadline")
     list_filter = ("state", "source", RegionFilter, ("partner", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("partner", "location", "rfi")
     search_fields = ("=id", "partner__name", "rfi__need", "rfi__customer__email", "rfi__customer__company_name")
     date_hierarchy = "received_at"
     inlines = [ReferralEventInline]
-    readonly_fields = (
-        "rfi_link",
-        "partner",
-        "location",
-        "source",
-        "state",
-        "received_at",
-        "first_response_at",
-        "evaluating_at",
-        "accepted_at",
-        "closed_at",
-        "deadline",
-        "deal_value",
-        "currency",
-        "close_date",
-        "final_value",
-        "decline_reason",
-        "lost_reason",
-        "estimate",
-        "outcome",
-        "outcome_note",
-    )
+    change_form_template = "admin/referrals/referral/change_form.html"
     fieldsets = (
         (None, {"fields": ("rfi_link", "partner", "location", "source", "state", "deadline")}),
-        (
-            _("Lifecycle"),
-            {
-                "fields": (
-                    "lifecycle_action",
-                    ("deal_value", "currency", "close_date"),
-                    "final_value",
-                    ("decline_reason", "lost_reason"),
-                    "note",
-                ),
-                "description": _("Only the actions allowed in the current state are offered."),
-            },
-        ),
         (
             _("What happened"),
             {
@@ -178,32 +86,65 @@ class ReferralAdmin(admin.ModelAdmin):
             },
         ),
     )
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
     actions = ["disconnect_selected"]
 
     def get_urls(self):
-        from django.urls import path
+        own = [
+            path("report/", self.admin_site.admin_view(report_view), name="referrals_referral_report"),
+            path(
+                "<path:object_id>/act/<str:action>/",
+                self.admin_site.admin_view(self.act_view),
+                name="referrals_referral_act",
+            ),
+        ]
+        return [*own, *super().get_urls()]
 
-        report = path("report/", self.admin_site.admin_view(report_view), name="referrals_referral_report")
-        return [report, *super().get_urls()]
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        referral = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            # Nothing on the page is saved: what changes a referral is one of its actions.
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "lifecycle_actions": registry.allowed(referral, request.user) if referral else [],
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
-    def get_readonly_fields(self, request, obj=None):
-        # The lifecycle inputs stay editable; the referral's own values are shown read-only
-        # above them in "What happened" once set.
-        return [field for field in self.readonly_fields if field not in ReferralLifecycleForm.base_fields]
-
-    def get_fieldsets(self, request, obj=None):
-        if obj is not None and not obj.is_active:
-            return [fieldset for fieldset in self.fieldsets if fieldset[0] != _("Lifecycle")]
-        return self.fieldsets
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-
-        class RequestForm(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, user=request.user, **inner)
-
-        return RequestForm
+    def act_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        """One action's form for one referral, run by operator staff on the partner's behalf."""
+        referral = self.get_object(request, object_id)
+        if referral is None:
+            raise Http404
+        if action not in [allowed.name for allowed in registry.allowed(referral, request.user)]:
+            raise PermissionDenied
+        chosen = registry.ACTIONS[action]
+        form = chosen.form(request.POST or None, referral=referral, action=action)
+        back = reverse("admin:referrals_referral_change", args=[referral.pk])
+        if request.method == "POST" and form.is_valid():
+            try:
+                chosen.perform(form, request.user)
+            except lifecycle.ReferralConflict as conflict:
+                self.message_user(request, str(conflict), messages.ERROR)
+                return HttpResponseRedirect(back)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                self.message_user(request, chosen.done, messages.SUCCESS)
+                return HttpResponseRedirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{referral}: {chosen.title}",
+            "opts": self.model._meta,
+            "original": referral,
+            "action": chosen,
+            "form": form,
+            "back": back,
+        }
+        status = 400 if form.is_bound and form.errors else 200
+        return TemplateResponse(request, "admin/referrals/referral/act.html", context, status=status)
 
     @admin.display(description=_("region"), ordering="rfi__region")
     def region(self, referral: Referral) -> str:
@@ -211,9 +152,6 @@ class ReferralAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("RFI"))
     def rfi_link(self, referral: Referral):
-        from django.urls import reverse
-        from django.utils.html import format_html
-
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:referrals_rfi_change", args=[referral.rfi_id]), referral.rfi
         )
@@ -248,38 +186,8 @@ class ReferralAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # archived, never deleted: the partner's record and statistics depend on it
 
-    def save_model(self, request, obj: Referral, form, change) -> None:
-        data = form.cleaned_data
-        action = data.get("lifecycle_action")
-        if not action:
-            return
-        by = request.user
-        try:
-            if action == "accept":
-                actions.accept(
-                    obj,
-                    by=by,
-                    deal_value=data["deal_value"],
-                    currency=data["currency"],
-                    close_date=data["close_date"],
-                    expected_state=obj.state,
-                )
-            elif action == "decline":
-                actions.decline(obj, by=by, reason=data["decline_reason"], note=data["note"], expected_state=obj.state)
-            elif action == "mark_won":
-                actions.mark_won(
-                    obj, by=by, final_value=data["final_value"], note=data["note"], expected_state=obj.state
-                )
-            elif action == "mark_lost":
-                actions.mark_lost(obj, by=by, reason=data["lost_reason"], note=data["note"], expected_state=obj.state)
-            elif action == "disconnect":
-                actions.disconnect(obj, by=by, note=data["note"])
-            else:
-                getattr(actions, action)(obj, by=by, expected_state=obj.state)
-        except actions.ReferralConflict as conflict:
-            self.message_user(request, str(conflict), messages.ERROR)
-        else:
-            obj.refresh_from_db()
+    def save_model(self, request, obj, form, change) -> None:
+        pass  # nothing on the page is editable: see its actions
 
     @admin.action(description=_("Disconnect the selected active referrals"), permissions=["change"])
     def disconnect_selected(self, request: HttpRequest, queryset) -> None:
@@ -288,9 +196,9 @@ class ReferralAdmin(admin.ModelAdmin):
             try:
                 if not has_transition_perm(referral.disconnect, request.user):
                     raise PermissionDenied
-                actions.disconnect(referral, by=request.user)
+                lifecycle.disconnect(referral, by=request.user)
                 done += 1
-            except actions.ReferralConflict:
+            except lifecycle.ReferralConflict:
                 continue
         self.message_user(
             request,
@@ -331,7 +239,7 @@ class OperatorRFIForm(forms.ModelForm):
 
     def clean_locations(self):
         locations = list(self.cleaned_data["locations"])
-        actions.check_locations(locations)
+        rfis.check_locations(locations)
         return locations
 
 
@@ -399,12 +307,22 @@ class RFIAdmin(admin.ModelAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The request and its referrals are written by rfis.submit_rfi in a transaction of its
+        # own (durable): the one Django's admin opens around a form would nest it.
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # A request is a record: nothing on its page is saved.
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj: RFI, form, change) -> None:
         if change:
             return
         data = form.cleaned_data
-        rfi = actions.submit_rfi(
-            actions.CustomerDetails.from_form(data, language=data["language"]),
+        rfi = rfis.submit_rfi(
+            rfis.CustomerDetails.from_form(data, language=data["language"]),
             data["locations"],
             by=request.user,
             source=data["source"],

@@ -1,7 +1,11 @@
-"""The partner's action forms. Each carries the state the page showed (``expected_state``), so
-an action on a stale page is refused with a message instead of doing something unexpected."""
+"""The forms of the partner actions (``registry``). Each carries the state the page showed
+(``expected_state``), so an action on a stale page is refused with a message instead of doing
+something unexpected; its fields are the keyword arguments of its ``lifecycle`` function, and
+it checks them with the lifecycle's own checks, so a form says exactly what the action would."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -9,11 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from profiles.choices import Currency
 
-from . import actions
+from . import lifecycle
 from .models import DeclineReason, LostReason, Referral
 
 
 class ActionForm(forms.Form):
+    """An action that needs nothing but a click."""
+
     expected_state = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args, referral: Referral, action: str, **kwargs) -> None:
@@ -21,10 +27,18 @@ class ActionForm(forms.Form):
         # One page shows several action forms: ids say whose field it is; names stay plain.
         kwargs.setdefault("auto_id", f"id_{action}_%s")
         super().__init__(*args, **kwargs)
-        self.referral = referral
+        self.referral, self.action = referral, action
+
+    @classmethod
+    def asks_for_details(cls) -> bool:
+        return any(name != "expected_state" for name in cls.base_fields)
+
+    def arguments(self) -> dict[str, Any]:
+        """The action's keyword arguments, from what was typed."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "expected_state"}
 
     def run_check(self, check, *args) -> None:
-        """Run one of the actions' own checks, so the form says exactly what the action would."""
+        """Run one of the lifecycle's own checks and put what it says on the fields."""
         try:
             check(*args)
         except forms.ValidationError as error:
@@ -42,22 +56,26 @@ class AcceptForm(ActionForm):
     def clean(self):
         data = super().clean()
         if "deal_value" not in self.errors:
-            self.run_check(actions.clean_amount, data.get("deal_value"), "deal_value")
-        self.run_check(actions.clean_currency, data.get("currency") or "")
+            self.run_check(lifecycle.clean_amount, data.get("deal_value"), "deal_value")
+        self.run_check(lifecycle.clean_currency, data.get("currency") or "")
         if "close_date" not in self.errors:
-            self.run_check(actions.clean_close_date, data.get("close_date"), timezone.now())
+            self.run_check(lifecycle.clean_close_date, data.get("close_date"), timezone.now())
         return data
 
 
-class ReasonForm(ActionForm):
+class NoteForm(ActionForm):
+    note = forms.CharField(
+        label=_("Note (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReasonForm(NoteForm):
     """Decline and Lost: a reason from the list, and a note if the partner wants."""
 
     reasons: type[DeclineReason] | type[LostReason]
 
     reason = forms.ChoiceField(label=_("Reason"), required=False)
-    note = forms.CharField(
-        label=_("Note (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    field_order = ["reason", "note"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -65,12 +83,16 @@ class ReasonForm(ActionForm):
 
     def clean(self):
         data = super().clean()
-        self.run_check(actions.clean_reason, data.get("reason") or "", self.reasons)
+        self.run_check(lifecycle.clean_reason, data.get("reason") or "", self.reasons)
         return data
 
 
 class DeclineForm(ReasonForm):
     reasons = DeclineReason
+
+
+class LostForm(ReasonForm):
+    reasons = LostReason
 
 
 class WonForm(ActionForm):
@@ -84,44 +106,5 @@ class WonForm(ActionForm):
     def clean(self):
         data = super().clean()
         if "final_value" not in self.errors:
-            self.run_check(actions.clean_amount, data.get("final_value"), "final_value")
+            self.run_check(lifecycle.clean_amount, data.get("final_value"), "final_value")
         return data
-
-
-class LostForm(ReasonForm):
-    reasons = LostReason
-
-
-# action name (URL and transition) → the form it needs, or ActionForm for a plain click
-FORMS: dict[str, type[ActionForm]] = {
-    "mark_interested": ActionForm,
-    "mark_not_interested": ActionForm,
-    "accept": AcceptForm,
-    "decline": DeclineForm,
-    "mark_won": WonForm,
-    "mark_lost": LostForm,
-}
-
-
-def run(action: str, form: ActionForm, user) -> Referral:
-    """Call the action behind ``form`` with its cleaned data."""
-    data = form.cleaned_data
-    referral, expected = form.referral, data["expected_state"]
-    if action == "accept":
-        return actions.accept(
-            referral,
-            by=user,
-            deal_value=data["deal_value"],
-            currency=data["currency"],
-            close_date=data["close_date"],
-            expected_state=expected,
-        )
-    if action == "decline":
-        return actions.decline(referral, by=user, reason=data["reason"], note=data["note"], expected_state=expected)
-    if action == "mark_won":
-        return actions.mark_won(
-            referral, by=user, final_value=data["final_value"], currency=data["currency"], expected_state=expected
-        )
-    if action == "mark_lost":
-        return actions.mark_lost(referral, by=user, reason=data["reason"], note=data["note"], expected_state=expected)
-    return getattr(actions, action)(referral, by=user, expected_state=expected)

@@ -11,12 +11,12 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from common.choices import ChoiceLabelsMixin
 from profiles.choices import CompanySize, Currency, Industry, Language, Region, SolutionArea
@@ -250,6 +250,15 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         )
 
 
+def answered_in_time() -> Q:
+    """DOMAIN.md: a response within 24 hours is recommended. The one definition of it, as a
+    filter (``Referral.answered_in_time`` is the same for one referral in memory)."""
+    return Q(
+        first_response_at__isnull=False,
+        first_response_at__lte=F("received_at") + settings.REFERRAL_RESPONSE_RECOMMENDED,
+    )
+
+
 def _may_act_for_partner(referral: Referral, user: User) -> bool:
     """Partner actions: the referral's own partner users, or operator staff acting for them."""
     if not user.is_authenticated or not user.is_active:
@@ -282,9 +291,13 @@ def _has_lost_reason(referral: Referral) -> bool:
     return bool(referral.lost_reason)
 
 
-class Referral(ChoiceLabelsMixin, ConcurrentTransitionMixin, models.Model):
+class Referral(ChoiceLabelsMixin, FSMModelMixin, models.Model):
     """One RFI as one partner location received it. Its state changes only through
-    ``referrals.actions``; the field is protected against assignment."""
+    ``referrals.lifecycle`` (one referral) and ``referrals.sweeps`` (many); the field is
+    protected against assignment (``FSMModelMixin`` lets ``refresh_from_db`` read it). Lost
+    updates are prevented by the row lock ``lifecycle.apply`` takes and by the sweep's
+    ``WHERE state = <source>``: one mechanism, so not django-fsm's ConcurrentTransitionMixin,
+    whose version check would double the lock."""
 
     # No index of their own: one_referral_per_rfi_location and referral_inbox lead with them,
     # and every index is one more write for each change of state.
@@ -378,8 +391,12 @@ class Referral(ChoiceLabelsMixin, ConcurrentTransitionMixin, models.Model):
         return None
 
     @property
-    def deadline(self) -> datetime | None:
-        return self.fails_at or self.expires_at
+    def answered_in_time(self) -> bool:
+        """Answered within the recommended 24 hours (``answered_in_time()`` as a filter)."""
+        return (
+            self.first_response_at is not None
+            and self.first_response_at <= self.received_at + settings.REFERRAL_RESPONSE_RECOMMENDED
+        )
 
     @property
     def is_active(self) -> bool:
@@ -496,6 +513,21 @@ def bulk_transition(name: str, now: datetime) -> BulkTransition:
     return BulkTransition(name, State(source), State(fsm_transition.target), fields)
 
 
+class EventAction(models.TextChoices):
+    """What a timeline entry records: a referral's arrival, or the transition that moved it."""
+
+    RECEIVED = "received", _("Received")
+    MARK_INTERESTED = "mark_interested", _("Interested")
+    MARK_NOT_INTERESTED = "mark_not_interested", _("Not interested")
+    ACCEPT = "accept", _("Accepted")
+    DECLINE = "decline", _("Declined")
+    MARK_WON = "mark_won", _("Won")
+    MARK_LOST = "mark_lost", _("Lost")
+    FAIL = "fail", _("No answer within 72 hours")
+    EXPIRE = "expire", _("No accept or decline within 7 days")
+    DISCONNECT = "disconnect", _("Disconnected")
+
+
 class ActorKind(models.TextChoices):
     PARTNER = "partner", _("Partner")
     OPERATOR = "operator", _("Operator")
@@ -509,7 +541,7 @@ class ReferralEvent(ChoiceLabelsMixin, models.Model):
     referral = models.ForeignKey(  # indexed by referral_event_timeline, which leads with it
         Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="events", db_index=False
     )
-    action = models.CharField(_("action"), max_length=32)
+    action = models.CharField(_("action"), max_length=32, choices=EventAction.choices)
     from_state = models.CharField(_("from"), max_length=16, choices=State.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=16, choices=State.choices)
     actor = models.ForeignKey(
@@ -545,9 +577,9 @@ class ReferralTally(models.Model):
     partner = models.ForeignKey("profiles.PartnerCompany", on_delete=models.CASCADE, related_name="+")
     solution_area = models.CharField(max_length=32, choices=SolutionArea.choices)
     state = models.CharField(max_length=16, choices=State.choices)
-    referrals = models.IntegerField(default=0)
-    answered_in_time = models.IntegerField(default=0)
-    accepted = models.IntegerField(default=0)
+    count = models.IntegerField(default=0)  # how many referrals are there
+    answered_in_time = models.IntegerField(default=0)  # of those, answered within 24 hours
+    accepted = models.IntegerField(default=0)  # of those, ever accepted
 
     class Meta:
         constraints = [
@@ -555,4 +587,4 @@ class ReferralTally(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.partner_id}/{self.solution_area}/{self.state}: {self.referrals}"
+        return f"{self.partner_id}/{self.solution_area}/{self.state}: {self.count}"

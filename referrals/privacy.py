@@ -82,7 +82,7 @@ def erase_customer(customer: Customer, *, now: datetime | None = None) -> Custom
     their states, dates and deal figures stay for the partners' statistics; the status link is
     revoked, so no customer page opens any more."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         if customer.erased_at:
             return customer

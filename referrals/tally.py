@@ -14,33 +14,28 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, Count, F, Q, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from common.sql import among
+from common.sql import is_one_of
 
-from .models import Referral, ReferralTally, State
+from .models import Referral, ReferralTally, State, answered_in_time
 
 Key = tuple[int, str, str]  # partner id, solution area, state
 
 
 @dataclass(frozen=True)
-class Marks:
-    """What a referral adds to its row besides itself."""
+class Flags:
+    """How a referral counts in its row besides being there: answered in time, accepted."""
 
     answered_in_time: bool
     accepted: bool
 
     @classmethod
-    def of(cls, referral: Referral) -> Marks:
-        return cls(
-            answered_in_time=referral.first_response_at is not None
-            and referral.first_response_at <= referral.received_at + settings.REFERRAL_RESPONSE_RECOMMENDED,
-            accepted=referral.accepted_at is not None,
-        )
+    def of(cls, referral: Referral) -> Flags:
+        return cls(answered_in_time=referral.answered_in_time, accepted=referral.accepted_at is not None)
 
 
 def _apply(deltas: dict[Key, Counter]) -> None:
@@ -52,24 +47,21 @@ def _apply(deltas: dict[Key, Counter]) -> None:
     values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
     parameters: list = []
     for (partner, area, state), delta in rows:
-        parameters += [partner, area, state, delta["referrals"], delta["answered_in_time"], delta["accepted"]]
+        parameters += [partner, area, state, delta["count"], delta["answered_in_time"], delta["accepted"]]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (partner_id, solution_area, state, referrals, answered_in_time, accepted) "  # noqa: S608
+            f"INSERT INTO {table} (partner_id, solution_area, state, count, answered_in_time, accepted) "  # noqa: S608
             f"VALUES {values} ON CONFLICT (partner_id, solution_area, state) DO UPDATE SET "
-            f"referrals = {table}.referrals + excluded.referrals, "
+            f"count = {table}.count + excluded.count, "
             f"answered_in_time = {table}.answered_in_time + excluded.answered_in_time, "
             f"accepted = {table}.accepted + excluded.accepted",
             parameters,
         )
 
 
-def _delta(sign: int, count: int, marks: Marks) -> Counter:
-    return Counter(
-        referrals=sign * count,
-        answered_in_time=sign * count * marks.answered_in_time,
-        accepted=sign * count * marks.accepted,
-    )
+def _delta(sign: int, flags: Flags) -> Counter:
+    """One referral arriving in a row (``sign`` 1) or leaving it (-1)."""
+    return Counter(count=sign, answered_in_time=sign * flags.answered_in_time, accepted=sign * flags.accepted)
 
 
 def add(referrals: Iterable[Referral]) -> None:
@@ -77,31 +69,27 @@ def add(referrals: Iterable[Referral]) -> None:
     deltas: dict[Key, Counter] = {}
     for referral in referrals:
         key = (referral.partner_id, referral.rfi.solution_area, referral.state)
-        deltas.setdefault(key, Counter()).update(_delta(1, 1, Marks.of(referral)))
+        deltas.setdefault(key, Counter()).update(_delta(1, Flags.of(referral)))
     _apply(deltas)
 
 
-def move(referral: Referral, *, from_state: str, before: Marks) -> None:
+def move(referral: Referral, *, from_state: str, before: Flags) -> None:
     """``referral`` (its RFI loaded) left ``from_state``, where it counted with ``before``."""
     area = referral.rfi.solution_area
     deltas: dict[Key, Counter] = {}
-    deltas.setdefault((referral.partner_id, area, from_state), Counter()).update(_delta(-1, 1, before))
-    deltas.setdefault((referral.partner_id, area, referral.state), Counter()).update(_delta(1, 1, Marks.of(referral)))
+    deltas.setdefault((referral.partner_id, area, from_state), Counter()).update(_delta(-1, before))
+    deltas.setdefault((referral.partner_id, area, referral.state), Counter()).update(_delta(1, Flags.of(referral)))
     _apply(deltas)
 
 
 def _grouped(referrals) -> list[dict]:
-    """``referrals`` grouped by partner, solution area and state, with their marks counted."""
-    in_time = Q(
-        first_response_at__isnull=False,
-        first_response_at__lte=F("received_at") + settings.REFERRAL_RESPONSE_RECOMMENDED,
-    )
+    """``referrals`` grouped by partner, solution area and state, with their flags counted."""
     return list(
         referrals.order_by()
         .values("partner_id", "state", solution_area=F("rfi__solution_area"))
         .annotate(
-            referrals=Count("pk"),
-            answered_in_time=Count("pk", filter=in_time),
+            count=Count("pk"),
+            answered_in_time=Count("pk", filter=answered_in_time()),
             accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
         )
     )
@@ -110,13 +98,13 @@ def _grouped(referrals) -> list[dict]:
 def move_many(ids: list[int], *, from_state: str, to_state: str) -> set[int]:
     """The sweep's batch: ``ids`` went from ``from_state`` to ``to_state`` (marks unchanged).
     Returns the partners whose figures moved."""
-    chosen, parameters = among(f"{Referral._meta.db_table}.id", ids)
-    batch = Referral.objects.filter(RawSQL(chosen, parameters, output_field=BooleanField()))  # noqa: S611 - ids as parameters
+    in_batch, parameters = is_one_of(f"{Referral._meta.db_table}.id", ids)
+    batch = Referral.objects.filter(RawSQL(in_batch, parameters, output_field=BooleanField()))  # noqa: S611 - ids as parameters
     deltas: dict[Key, Counter] = {}
     for row in _grouped(batch):
         for state, sign in ((from_state, -1), (to_state, 1)):
             delta = Counter(
-                referrals=sign * row["referrals"],
+                count=sign * row["count"],
                 answered_in_time=sign * row["answered_in_time"],
                 accepted=sign * row["accepted"],
             )
@@ -138,21 +126,21 @@ def recount(partner_ids: Iterable[int] | None = None) -> int:
     return len(ReferralTally.objects.bulk_create(rows, batch_size=5000))
 
 
-def counted(partner_ids: Iterable[int]) -> set[tuple]:
-    """The figures the referrals give now, as comparable tuples (for checks)."""
-    fields = ("partner_id", "solution_area", "state", "referrals", "answered_in_time", "accepted")
+def recounted(partner_ids: Iterable[int]) -> set[tuple]:
+    """The figures a recount of the referrals gives now, as comparable tuples (for checks)."""
+    fields = ("partner_id", "solution_area", "state", "count", "answered_in_time", "accepted")
     return {
         tuple(row[field] for field in fields)
         for row in _grouped(Referral.objects.filter(partner_id__in=list(partner_ids)))
     }
 
 
-def kept(partner_ids: Iterable[int]) -> set[tuple]:
-    """The running figures, in the same shape, leaving out emptied rows."""
+def running(partner_ids: Iterable[int]) -> set[tuple]:
+    """The running figures, in the same shape as ``recounted``, leaving out emptied rows."""
     return set(
         ReferralTally.objects.filter(partner_id__in=list(partner_ids))
-        .exclude(referrals=0, answered_in_time=0, accepted=0)
-        .values_list("partner_id", "solution_area", "state", "referrals", "answered_in_time", "accepted")
+        .exclude(count=0, answered_in_time=0, accepted=0)
+        .values_list("partner_id", "solution_area", "state", "count", "answered_in_time", "accepted")
     )
 
 
@@ -161,9 +149,7 @@ def kept(partner_ids: Iterable[int]) -> set[tuple]:
 
 def by_state(partner_id: int) -> dict[str, int]:
     """How many of the partner's referrals are in each state (missing states: 0)."""
-    rows = (
-        ReferralTally.objects.filter(partner_id=partner_id).order_by().values_list("state").annotate(n=Sum("referrals"))
-    )
+    rows = ReferralTally.objects.filter(partner_id=partner_id).order_by().values_list("state").annotate(n=Sum("count"))
     return {state: 0 for state in State} | dict(rows)
 
 
@@ -172,11 +158,11 @@ def records(partner_ids: list[int], solution_area: str = "") -> dict[int, dict[s
     or expired), accepted, and the same for referrals about ``solution_area`` that left New."""
     similar = Q(solution_area=solution_area) if solution_area else Q(pk__in=[])
     figures = {
-        "received": ("referrals", None),
+        "received": ("count", None),
         "answered_within_24h": ("answered_in_time", None),
-        "lapsed": ("referrals", Q(state__in=[State.FAILED, State.EXPIRED])),
+        "lapsed": ("count", Q(state__in=[State.FAILED, State.EXPIRED])),
         "accepted": ("accepted", None),
-        "similar_received": ("referrals", similar & ~Q(state=State.NEW)),
+        "similar_received": ("count", similar & ~Q(state=State.NEW)),
         "similar_accepted": ("accepted", similar),
     }
     rows = (

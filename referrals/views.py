@@ -25,9 +25,9 @@ from django.views.decorators.http import require_POST
 from common import csv_export
 from profiles.models import User
 
-from . import caching, tally, tips
-from . import forms as action_forms
-from .actions import ReferralConflict
+from . import caching, registry, tally, tips
+from .forms import ActionForm
+from .lifecycle import ReferralConflict
 from .models import ARCHIVED_STATES, Referral, State
 
 TABS = {
@@ -39,14 +39,6 @@ TABS = {
 SORTS = {
     "oldest": (gettext_lazy("Oldest first"), ("received_at", "pk")),
     "newest": (gettext_lazy("Newest first"), ("-received_at", "-pk")),
-}
-SUCCESS = {
-    "mark_interested": gettext_lazy("Marked as Interested: the customer's contact details are now shown."),
-    "mark_not_interested": gettext_lazy("Marked as Not interested: the referral is archived as Skipped."),
-    "accept": gettext_lazy("Accepted: the referral is now in Negotiating."),
-    "decline": gettext_lazy("Declined: the referral is archived, and the customer is asked to choose another partner."),
-    "mark_won": gettext_lazy("Reported as Won. Congratulations!"),
-    "mark_lost": gettext_lazy("Reported as Lost: the referral is archived."),
 }
 
 
@@ -282,16 +274,20 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     )
 
 
-def _detail(request: HttpRequest, referral: Referral, bound: dict | None = None, status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest, referral: Referral, bound: ActionForm | None = None, status: int = 200
+) -> HttpResponse:
     now = timezone.now()
-    allowed = referral.actions_for(request.user)
-    # Built only if the page renders its fields (the unbound ones usually come from the cache).
-    forms = {
-        name: SimpleLazyObject(partial(action_forms.FORMS[name], referral=referral, action=name))
-        for name in allowed
-        if name in action_forms.FORMS
-    }
-    forms.update(bound or {})
+    # The actions allowed now, each with its form: the one just refused (``bound``), or a fresh
+    # one built only if the page renders its fields (the unbound ones usually come from the cache).
+    actions = [
+        (
+            action,
+            bound if bound is not None and bound.action == action.name
+            else SimpleLazyObject(partial(action.form, referral=referral, action=action.name)),
+        )
+        for action in registry.allowed(referral, request.user)
+    ]  # fmt: skip
     deadline = None
     if referral.state == State.NEW:
         deadline = _new_waiting(referral, now)
@@ -307,8 +303,8 @@ def _detail(request: HttpRequest, referral: Referral, bound: dict | None = None,
             # The customer's contact details leave the server only after Interested.
             "customer": SimpleLazyObject(lambda: referral.rfi.customer) if referral.customer_details_visible else None,
             "events": referral.events.select_related("actor"),
-            "forms": forms,
-            "bound": list(bound or {}),
+            "actions": actions,
+            "bound": bound.action if bound is not None else "",
             "deadline": deadline,
             "fragment": caching.referral_page(request.user, referral.pk),
         },
@@ -327,12 +323,13 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @partner_required
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     referral = get_referral_for_user(request.user, pk)
-    if action not in action_forms.FORMS:
+    if action not in registry.ACTIONS:
         raise Http404
-    form = action_forms.FORMS[action](request.POST, referral=referral, action=action)
+    chosen = registry.ACTIONS[action]
+    form = chosen.form(request.POST, referral=referral, action=action)
     if form.is_valid():
         try:
-            action_forms.run(action, form, request.user)
+            chosen.perform(form, request.user)
         except ReferralConflict as conflict:
             messages.error(request, str(conflict))
             return redirect("referrals:detail", pk=referral.pk)
@@ -342,10 +339,10 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, SUCCESS[action])
+            messages.success(request, chosen.done)
             return redirect("referrals:detail", pk=referral.pk)
     if form.data.get("expected_state") and form.data["expected_state"] != referral.state:
         messages.error(request, str(ReferralConflict(referral)))
         return redirect("referrals:detail", pk=referral.pk)
     messages.error(request, _("Please correct the fields marked below."))
-    return _detail(request, referral, bound={action: form}, status=400)
+    return _detail(request, referral, bound=form, status=400)

@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from profiles.models import BusinessProfile, Contact, Location, PartnerCompany, User
-from referrals import actions
+from referrals import rfis
 from referrals.models import RFI, Customer, Referral, Source
 
 
@@ -117,7 +117,7 @@ def make_referral(
     """A new referral, made the way the portal makes them (events and emails included)."""
     location = location_with_contact(partner)
     rfi = rfi or RFIFactory(**rfi_fields)
-    [referral] = actions.refer(rfi, [location], now=now or timezone.now())
+    [referral] = rfis.refer(rfi, [location], now=now or timezone.now())
     return referral
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from referrals import actions
+from referrals import lifecycle
 from tests.factories import make_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ def test_the_insights_page_shows_charts_and_their_tables(
     new_page, sign_in, live_server, owner, language, heading, funnel
 ):
     for _ in range(2):
-        actions.mark_interested(make_referral(owner.partner), by=owner)
+        lifecycle.mark_interested(make_referral(owner.partner), by=owner)
     make_referral(owner.partner)
     page = sign_in(new_page(language), "owner")
     page.goto(f"{live_server.url}/insights/")

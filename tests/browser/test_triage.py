@@ -149,12 +149,12 @@ def test_not_interested_archives_it_as_skipped_and_keeps_the_customer_hidden(
 
 
 def test_a_stale_page_gets_a_message_not_an_error(new_page, sign_in, live_server, owner, teammate):
-    from referrals import actions
+    from referrals import lifecycle
 
     referral = make_referral(owner.partner)
     page = sign_in(new_page("en"), "owner")
     open_referral(page, live_server, referral)
-    actions.mark_not_interested(referral, by=teammate)  # a teammate was faster
+    lifecycle.mark_not_interested(referral, by=teammate)  # a teammate was faster
     click(page, "Interested")
     assert "This referral changed meanwhile: it is now Skipped." in page.content()
     assert state(page) == "Skipped"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from customers import matching
 from profiles.models import BusinessProfile
-from referrals import actions
+from referrals import lifecycle, sweeps
 from tests.factories import (
     BusinessProfileFactory,
     ContactFactory,
@@ -35,10 +35,10 @@ def history(partner, *, fast: int = 0, failed: int = 0):
     start = timezone.now() - timedelta(days=20)
     for _ in range(fast):
         referral = make_referral(partner, now=start)
-        actions.mark_interested(referral, by=user, now=start + timedelta(hours=2))
+        lifecycle.mark_interested(referral, by=user, now=start + timedelta(hours=2))
     for _ in range(failed):
         make_referral(partner, now=start)
-    actions.fail_overdue(timezone.now())
+    sweeps.fail_overdue(timezone.now())
 
 
 def names(results):
@@ -135,11 +135,11 @@ def test_a_partner_that_accepts_similar_deals_ranks_above_one_that_declines_them
         user = UserFactory(partner=partner)
         for _ in range(3):
             referral = make_referral(partner, now=start, solution_area="security")
-            actions.mark_interested(referral, by=user, now=start + timedelta(hours=1))  # both answer fast
+            lifecycle.mark_interested(referral, by=user, now=start + timedelta(hours=1))  # both answer fast
             if accepts:
-                actions.accept(referral, by=user, deal_value=100, currency="USD", close_date=timezone.localdate())
+                lifecycle.accept(referral, by=user, deal_value=100, currency="USD", close_date=timezone.localdate())
             else:
-                actions.decline(referral, by=user, reason="not_a_fit")
+                lifecycle.decline(referral, by=user, reason="not_a_fit")
     results = matching.search(matching.Needs(solution_area="security"))
     assert names(results) == ["B Takes such deals", "A Declines such deals"]
     assert "Accepted 3 of 3 similar requests" in results[0].record_reasons

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from outbox.models import OutboundEmail
-from referrals import actions
+from referrals import lifecycle, rfis
 from referrals.models import State
 from tests.factories import RFIFactory, location_with_contact
 
@@ -16,13 +16,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rfi(partner, other_partner):
     rfi = RFIFactory()
-    actions.refer(rfi, [location_with_contact(partner), location_with_contact(other_partner)])
+    rfis.refer(rfi, [location_with_contact(partner), location_with_contact(other_partner)])
     return rfi
 
 
 def test_the_status_page_says_where_the_request_stands_with_each_partner(client, rfi, owner):
     skipped = rfi.referrals.get(partner=owner.partner)
-    actions.mark_not_interested(skipped, by=owner)
+    lifecycle.mark_not_interested(skipped, by=owner)
     page = client.get(reverse("rfi_status", args=[rfi.status_token])).content.decode()
     assert "Sakura Cloud K.K." in page and "Outsider Systems Ltd." in page
     assert "This partner cannot take it: please choose another partner" in page
@@ -36,7 +36,7 @@ def test_the_status_page_speaks_japanese(client, rfi):
 
 def test_withdrawing_disconnects_what_is_still_open_and_tells_the_partners(client, rfi, owner):
     skipped = rfi.referrals.get(partner=owner.partner)
-    actions.mark_not_interested(skipped, by=owner)
+    lifecycle.mark_not_interested(skipped, by=owner)
     confirm = client.get(reverse("rfi_withdraw", args=[rfi.status_token]))
     assert "cannot be undone" in confirm.content.decode()
     response = client.post(reverse("rfi_withdraw", args=[rfi.status_token]), follow=True)

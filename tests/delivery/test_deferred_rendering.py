@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from outbox import sending
 from outbox.models import OutboundEmail
-from referrals import actions
+from referrals import sweeps
 from referrals.models import Referral
 from tests.factories import make_referral
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_swept_referrals_email_is_built_in_the_customers_language_when_sent(partner):
     referral = make_referral(partner, now=timezone.now() - timedelta(hours=73), customer__language="ja")
-    actions.fail_overdue(timezone.now())
+    sweeps.fail_overdue(timezone.now())
     email = OutboundEmail.objects.get(template="choose_another_partner")
     assert (email.renders_at_send, email.subject, email.language) == (True, "", "ja")
     assert email.about == referral

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from outbox.models import OutboundEmail
-from referrals import actions, sweeps
+from referrals import lifecycle, sweeps
 from tests.factories import make_referral
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_a_new_referral_unanswered_for_24_hours_gets_one_reminder(partner):
 def test_an_answered_referral_gets_no_reminder(partner, owner):
     start = timezone.now()
     referral = make_referral(partner, now=start)
-    actions.mark_interested(referral, by=owner, now=start + timedelta(hours=2))
+    lifecycle.mark_interested(referral, by=owner, now=start + timedelta(hours=2))
     assert sweeps.run(start + timedelta(hours=25)).reminded == []
     assert not emails("referral_reminder")
 
@@ -53,7 +53,7 @@ def test_a_last_call_before_an_evaluating_referral_expires_in_japanese(partner, 
     referral = make_referral(partner, now=start)
     referral.location.contacts.update(language="ja")
     sweeps.run(start + timedelta(hours=67))  # a last call while new…
-    actions.mark_interested(referral, by=owner, now=start + timedelta(hours=68))
+    lifecycle.mark_interested(referral, by=owner, now=start + timedelta(hours=68))
     # …and, after Interested, one for the 7-day stage too.
     assert sweeps.run(start + timedelta(hours=68) + timedelta(days=7) - timedelta(hours=5)).last_call == [referral.pk]
     calls = emails("referral_last_call")

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from outbox.models import OutboundEmail
-from referrals import actions
+from referrals import lifecycle
 from referrals.models import State
 from tests.factories import make_referral
 
@@ -27,7 +27,7 @@ def test_the_command_fails_and_expires_what_is_overdue_at_the_given_time(partner
     start = timezone.now()
     new = make_referral(partner, now=start)
     evaluating = make_referral(partner, now=start)
-    actions.mark_interested(evaluating, by=owner, now=start + timedelta(hours=1))
+    lifecycle.mark_interested(evaluating, by=owner, now=start + timedelta(hours=1))
 
     output = sweep("--now", (start + timedelta(hours=72, minutes=1)).isoformat())
     assert f"archived 1 as failed: #{new.pk}" in output

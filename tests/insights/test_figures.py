@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from referrals import actions, insights
+from referrals import insights, lifecycle, sweeps
 from referrals.models import Referral
 from tests.factories import make_referral
 
@@ -30,40 +30,40 @@ def history(partner, owner, other_partner):
         return make_referral(partner, now=T0)
 
     won = new()
-    actions.mark_interested(won, by=by, now=hours(2))
-    actions.accept(won, by=by, deal_value=Decimal("1000"), currency="USD", close_date=CLOSE, now=hours(3))
-    actions.mark_won(won, by=by, final_value=Decimal("1200"), now=hours(50))
+    lifecycle.mark_interested(won, by=by, now=hours(2))
+    lifecycle.accept(won, by=by, deal_value=Decimal("1000"), currency="USD", close_date=CLOSE, now=hours(3))
+    lifecycle.mark_won(won, by=by, final_value=Decimal("1200"), now=hours(50))
 
     declined = new()
-    actions.mark_interested(declined, by=by, now=hours(30))
-    actions.decline(declined, by=by, reason="no_capacity", now=hours(31))
+    lifecycle.mark_interested(declined, by=by, now=hours(30))
+    lifecycle.decline(declined, by=by, reason="no_capacity", now=hours(31))
 
     skipped = new()
-    actions.mark_not_interested(skipped, by=by, now=hours(10))
+    lifecycle.mark_not_interested(skipped, by=by, now=hours(10))
 
     new()  # never answered: fails at 72 hours
 
     for response, value, currency in ((5, "500000", "JPY"), (1, "300", "USD")):
         negotiating = new()
-        actions.mark_interested(negotiating, by=by, now=hours(response))
-        actions.accept(
+        lifecycle.mark_interested(negotiating, by=by, now=hours(response))
+        lifecycle.accept(
             negotiating, by=by, deal_value=Decimal(value), currency=currency, close_date=CLOSE, now=hours(response + 1)
         )
 
     lost = new()
-    actions.mark_interested(lost, by=by, now=hours(20))
-    actions.accept(lost, by=by, deal_value=Decimal("900"), currency="EUR", close_date=CLOSE, now=hours(21))
-    actions.mark_lost(lost, by=by, reason="price", now=hours(40))
+    lifecycle.mark_interested(lost, by=by, now=hours(20))
+    lifecycle.accept(lost, by=by, deal_value=Decimal("900"), currency="EUR", close_date=CLOSE, now=hours(21))
+    lifecycle.mark_lost(lost, by=by, reason="price", now=hours(40))
 
     expiring = new()
-    actions.mark_interested(expiring, by=by, now=hours(4))
+    lifecycle.mark_interested(expiring, by=by, now=hours(4))
 
-    actions.fail_overdue(hours(73))
-    actions.expire_overdue(hours(4 + 7 * 24 + 1))
+    sweeps.fail_overdue(hours(73))
+    sweeps.expire_overdue(hours(4 + 7 * 24 + 1))
 
     # Another partner's referral, answered at once, must change nothing here.
     elsewhere = make_referral(other_partner, now=T0)
-    actions.mark_not_interested(elsewhere, by=elsewhere.partner.users.create(username="b-user"), now=hours(0.5))
+    lifecycle.mark_not_interested(elsewhere, by=elsewhere.partner.users.create(username="b-user"), now=hours(0.5))
     return partner
 
 
@@ -109,7 +109,7 @@ def test_reasons(history):
 
 def test_trend_by_month(history, owner):
     april = make_referral(history, now=datetime(2026, 4, 10, tzinfo=UTC))
-    actions.mark_interested(april, by=owner, now=datetime(2026, 4, 11, 12, tzinfo=UTC))  # after 36 hours
+    lifecycle.mark_interested(april, by=owner, now=datetime(2026, 4, 11, 12, tzinfo=UTC))  # after 36 hours
     figures = insights.compute(Referral.objects.for_partner(history))
     assert [
         (row["month"].date().isoformat(), row["received"], row["answered_within_24h"], row["won"], row["lapsed"])

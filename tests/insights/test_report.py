@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import actions
+from referrals import lifecycle, sweeps
 from tests.factories import PartnerCompanyFactory, UserFactory, make_referral
 
 pytestmark = pytest.mark.django_db
@@ -24,11 +24,11 @@ def two_partners(db):
     fast_user = UserFactory(partner=fast)
     for _ in range(2):
         referral = make_referral(fast, now=start)
-        actions.mark_interested(referral, by=fast_user, now=start + timedelta(hours=1))
+        lifecycle.mark_interested(referral, by=fast_user, now=start + timedelta(hours=1))
     for _ in range(3):
         make_referral(slow, now=start)
     make_referral(slow, now=timezone.now())
-    actions.fail_overdue(timezone.now())
+    sweeps.fail_overdue(timezone.now())
     return fast, slow
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from profiles.models import Location
-from referrals import actions
+from referrals import lifecycle
 from tests.factories import BusinessProfileFactory, make_referral
 
 pytestmark = pytest.mark.django_db
@@ -38,21 +38,21 @@ def test_slow_answers_get_a_nudge_with_the_figure(client, owner, partner):
     start = timezone.now() - timedelta(days=5)
     for hours in (2, 30, 40, 50):
         referral = make_referral(partner, now=start)
-        actions.mark_interested(referral, by=owner, now=start + timedelta(hours=hours))
+        lifecycle.mark_interested(referral, by=owner, now=start + timedelta(hours=hours))
     [tip] = [tip for tip in tips(client, owner) if tip.startswith("Answer within 24 hours")]
     assert "you answered 25% of referrals in time" in tip
 
 
 def test_often_skipped_specialties_are_named(client, owner, partner):
     for _ in range(3):
-        actions.mark_not_interested(make_referral(partner, solution_area="data_ai"), by=owner)
+        lifecycle.mark_not_interested(make_referral(partner, solution_area="data_ai"), by=owner)
     assert any("You turned down 3 referrals about Data and AI" in tip for tip in tips(client, owner))
 
 
 def test_deals_past_their_close_date_want_an_outcome(client, owner, partner):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=owner)
-    actions.accept(referral, by=owner, deal_value=10, currency="USD", close_date=timezone.localdate())
+    lifecycle.mark_interested(referral, by=owner)
+    lifecycle.accept(referral, by=owner, deal_value=10, currency="USD", close_date=timezone.localdate())
     assert not any("Report the outcome" in tip for tip in tips(client, owner))
     with time_machine.travel(timezone.now() + timedelta(days=3)):  # the close date passes
         assert "Report the outcome of 1 referral whose estimated close date has passed: won or lost." in tips(
@@ -63,13 +63,13 @@ def test_deals_past_their_close_date_want_an_outcome(client, owner, partner):
 def test_tips_follow_the_partners_own_changes_at_once(client, owner, partner):
     referrals = [make_referral(partner, solution_area="data_ai") for _ in range(3)]
     for referral in referrals[:2]:
-        actions.mark_not_interested(referral, by=owner)
+        lifecycle.mark_not_interested(referral, by=owner)
     assert not any("You turned down" in tip for tip in tips(client, owner))  # now cached
-    actions.mark_not_interested(referrals[2], by=owner)
+    lifecycle.mark_not_interested(referrals[2], by=owner)
     assert any("You turned down 3 referrals about Data and AI" in tip for tip in tips(client, owner))
 
 
 def test_a_partner_doing_well_gets_no_tips(client, owner, partner):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=owner)
+    lifecycle.mark_interested(referral, by=owner)
     assert tips(client, owner) == []

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from outbox.models import OutboundEmail
 from outbox.tasks import drain_outbox, send_email
-from referrals import actions
+from referrals import rfis
 from referrals.models import State
 from tests.factories import location_with_contact
 
@@ -22,8 +22,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 def send_rfi(partner, **customer):
     location = location_with_contact(partner, email="sales@sakura.example", language="ja")
-    rfi = actions.submit_rfi(
-        actions.CustomerDetails(
+    rfi = rfis.submit_rfi(
+        rfis.CustomerDetails(
             contact_name="Hanako Yamada",
             company_name="Yamada Seisakusho",
             email=customer.get("email", "hanako@yamada.example"),

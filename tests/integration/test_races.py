@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from outbox.models import OutboundEmail
-from referrals import actions, tally
+from referrals import lifecycle, sweeps, tally
 from referrals.models import Referral, State
 from tests.factories import make_referral
 
@@ -33,7 +33,7 @@ def on_postgresql():
 def assert_tallies_match(partner) -> None:
     """The partner's running tallies equal a recount of its referrals: the loser of a race
     moved nothing, the winner moved its referral once."""
-    assert tally.kept([partner.pk]) == tally.counted([partner.pk])
+    assert tally.running([partner.pk]) == tally.recounted([partner.pk])
 
 
 def race(first, second) -> tuple[object, object]:
@@ -65,10 +65,10 @@ def test_a_partners_accept_and_the_expiry_sweep_never_both_win(partner, owner):
     close = timezone.localdate() + timedelta(days=10)
     for run in range(RUNS):
         referral = make_referral(partner, now=now - timedelta(days=9))
-        actions.mark_interested(referral, by=owner, now=now - timedelta(days=8))
+        lifecycle.mark_interested(referral, by=owner, now=now - timedelta(days=8))
 
         def accept(referral=referral):
-            return actions.accept(
+            return lifecycle.accept(
                 referral,
                 by=owner,
                 deal_value=Decimal("100"),
@@ -78,7 +78,7 @@ def test_a_partners_accept_and_the_expiry_sweep_never_both_win(partner, owner):
             )
 
         def sweep():
-            return actions.expire_overdue(now)
+            return sweeps.expire_overdue(now)
 
         pair = (accept, sweep) if run % 2 == 0 else (sweep, accept)
         first, second = race(*pair)
@@ -91,7 +91,7 @@ def test_a_partners_accept_and_the_expiry_sweep_never_both_win(partner, owner):
             assert events == ["new", "evaluating", "negotiating"] and customer_emails == 0
         else:
             assert referral.state == State.EXPIRED
-            assert isinstance(accepted, actions.ReferralConflict) and accepted.state == State.EXPIRED
+            assert isinstance(accepted, lifecycle.ReferralConflict) and accepted.state == State.EXPIRED
             assert "it is now Expired" in str(accepted)  # what the partner is told
             assert swept == [referral.pk]
             assert events == ["new", "evaluating", "expired"] and customer_emails == 1
@@ -106,15 +106,15 @@ def test_two_users_of_one_partner_clicking_at_once_make_one_change(partner, owne
         referral = make_referral(partner)
 
         def interested(referral=referral):
-            return actions.mark_interested(referral, by=owner, expected_state="new")
+            return lifecycle.mark_interested(referral, by=owner, expected_state="new")
 
         def not_interested(referral=referral):
-            return actions.mark_not_interested(referral, by=teammate, expected_state="new")
+            return lifecycle.mark_not_interested(referral, by=teammate, expected_state="new")
 
         pair = (interested, not_interested) if run % 2 == 0 else (not_interested, interested)
         results = race(*pair)
         winners = [r for r in results if isinstance(r, Referral)]
-        losers = [r for r in results if isinstance(r, actions.ReferralConflict)]
+        losers = [r for r in results if isinstance(r, lifecycle.ReferralConflict)]
         assert len(winners) == 1 and len(losers) == 1, results
         referral.refresh_from_db()
         assert losers[0].state == referral.state  # the loser is told the state the winner left
@@ -133,7 +133,7 @@ def test_two_sweeps_at_once_archive_each_referral_once(partner):
     now = timezone.now()
     referrals = [make_referral(partner, now=now - timedelta(hours=80)) for _ in range(120)]
     first, second = race(
-        lambda: actions.fail_overdue(now, batch_size=25), lambda: actions.fail_overdue(now, batch_size=25)
+        lambda: sweeps.fail_overdue(now, batch_size=25), lambda: sweeps.fail_overdue(now, batch_size=25)
     )
     assert sorted(first + second) == sorted(r.pk for r in referrals)
     assert not set(first) & set(second)

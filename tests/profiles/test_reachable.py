@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from profiles.models import Location
-from referrals import actions
+from referrals import rfis
 from referrals.models import RFI
 from tests.factories import ContactFactory, LocationFactory, RFIFactory, location_with_contact, rfi_form_data
 
@@ -55,7 +55,7 @@ def test_the_operator_cannot_send_a_request_to_a_location_nobody_hears_from(clie
 def test_the_actions_refuse_a_location_nobody_hears_from(partner):
     for location in unreachable_locations(partner):
         with pytest.raises(ValidationError, match="no longer takes requests"):
-            actions.refer(RFIFactory(), [location])
+            rfis.refer(RFIFactory(), [location])
 
 
 def test_customers_neither_find_nor_choose_a_location_nobody_hears_from(client, partner):
@@ -70,5 +70,5 @@ def test_customers_neither_find_nor_choose_a_location_nobody_hears_from(client, 
 def test_contacts_who_opted_out_get_no_new_referral_email(partner):
     location = location_with_contact(partner, email="sales@partner.example")
     ContactFactory(location=location, email="accounting@partner.example", receives_referrals=False)
-    [referral] = actions.refer(RFIFactory(), [location])
+    [referral] = rfis.refer(RFIFactory(), [location])
     assert [email.to_email for email in referral.emails.filter(template="new_referral")] == ["sales@partner.example"]

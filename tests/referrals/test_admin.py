@@ -26,6 +26,13 @@ def change(client, referral, **data):
     return client.post(reverse("admin:referrals_referral_change", args=[referral.pk]), {**history, **data}, follow=True)
 
 
+def act(client, referral, action, **data):
+    """What an operator does on a referral's page: open an action's form and submit it."""
+    referral.refresh_from_db()
+    url = reverse("admin:referrals_referral_act", args=[referral.pk, action])
+    return client.post(url, {"expected_state": referral.state, **data}, follow=True)
+
+
 def test_operator_sends_a_marketing_rfi_to_two_partners(staff_client, partner, other_partner):
     first, second = location_with_contact(partner), location_with_contact(other_partner)
     response = staff_client.post(
@@ -89,17 +96,17 @@ def test_operator_rfi_needs_one_location_per_partner(staff_client, partner):
 def test_operator_moves_a_referral_through_its_lifecycle(staff_client, partner):
     referral = make_referral(partner)
     page = staff_client.get(reverse("admin:referrals_referral_change", args=[referral.pk])).content.decode()
-    assert 'value="mark_interested"' in page and 'value="mark_not_interested"' in page
-    assert 'value="accept"' not in page and 'value="mark_won"' not in page
+    assert f"/admin/referrals/referral/{referral.pk}/act/mark_interested/" in page
+    assert f"/admin/referrals/referral/{referral.pk}/act/mark_not_interested/" in page
+    assert "/act/accept/" not in page and "/act/mark_won/" not in page
+    assert 'name="_save"' not in page  # nothing on the page itself is saved
 
-    change(staff_client, referral, lifecycle_action="mark_interested")
+    act(staff_client, referral, "mark_interested")
     referral.refresh_from_db()
     assert referral.state == State.EVALUATING
 
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
-    response = change(
-        staff_client, referral, lifecycle_action="accept", deal_value="-1", currency="JPY", close_date=yesterday
-    )
+    response = act(staff_client, referral, "accept", deal_value="-1", currency="JPY", close_date=yesterday)
     page = response.content.decode()
     assert "Enter an amount greater than zero." in page
     assert "The estimated close date cannot be in the past." in page
@@ -107,16 +114,17 @@ def test_operator_moves_a_referral_through_its_lifecycle(staff_client, partner):
     assert referral.state == State.EVALUATING
 
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    change(staff_client, referral, lifecycle_action="accept", deal_value="2500000", currency="JPY", close_date=tomorrow)
+    act(staff_client, referral, "accept", deal_value="2500000", currency="JPY", close_date=tomorrow)
     referral.refresh_from_db()
     assert (referral.state, referral.deal_value) == (State.NEGOTIATING, 2500000)
 
-    change(staff_client, referral, lifecycle_action="mark_won", final_value="2600000")
+    act(staff_client, referral, "mark_won", final_value="2600000", currency="JPY")
     referral.refresh_from_db()
     assert referral.state == State.WON
     assert [e.actor_kind for e in referral.events.all()] == ["customer", "operator", "operator", "operator"]
     page = staff_client.get(reverse("admin:referrals_referral_change", args=[referral.pk])).content.decode()
-    assert "lifecycle_action" not in page  # nothing left to do with an archived referral
+    assert "/act/" not in page  # nothing left to do with an archived referral
+    assert staff_client.get(reverse("admin:referrals_referral_act", args=[referral.pk, "mark_lost"])).status_code == 403
 
 
 def test_the_state_is_not_a_form_field(staff_client, partner):
@@ -129,9 +137,9 @@ def test_the_state_is_not_a_form_field(staff_client, partner):
 def test_operator_disconnects_selected_referrals(staff_client, partner):
     active, archived = make_referral(partner), make_referral(partner)
     archived_id = archived.pk
-    from referrals import actions
+    from referrals import lifecycle
 
-    actions.mark_not_interested(archived, by=archived.partner.users.create(username="u1"))
+    lifecycle.mark_not_interested(archived, by=archived.partner.users.create(username="u1"))
     staff_client.post(
         reverse("admin:referrals_referral_changelist"),
         {"action": "disconnect_selected", "_selected_action": [active.pk, archived_id]},

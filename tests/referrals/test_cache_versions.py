@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import actions, privacy
+from referrals import lifecycle, privacy, sweeps
 from referrals.models import ReferralTally
 from tests.factories import make_referral
 
@@ -41,7 +41,7 @@ def test_an_action_shows_at_once(seen, partner, teammate):
     referral = make_referral(partner)
     assert 'id="state">New<' in seen(page_of(referral))
     assert f"#{referral.pk}<" in seen(reverse("referrals:list"), tab="new")
-    actions.mark_interested(referral, by=teammate)
+    lifecycle.mark_interested(referral, by=teammate)
     assert 'id="state">Evaluating<' in seen(page_of(referral))
     assert f"#{referral.pk}<" not in seen(reverse("referrals:list"), tab="new")
     assert f"#{referral.pk}<" in seen(reverse("referrals:list"), tab="evaluating")
@@ -51,7 +51,7 @@ def test_the_sweep_shows_at_once(seen, partner):
     referral = make_referral(partner, now=timezone.now() - timedelta(hours=80))
     assert 'id="state">New<' in seen(page_of(referral))
     assert f"#{referral.pk}<" in seen(reverse("referrals:dashboard"))
-    actions.fail_overdue(timezone.now())
+    sweeps.fail_overdue(timezone.now())
     assert 'id="state">Failed<' in seen(page_of(referral))
     assert f"#{referral.pk}<" not in seen(reverse("referrals:dashboard"))
 
@@ -70,7 +70,7 @@ def test_the_operators_admin_shows_at_once(seen, client, partner, operator):
 
 def test_an_erased_customer_disappears_at_once(seen, partner, owner):
     referral = make_referral(partner, customer__contact_name="Hanako Yamada")
-    actions.mark_interested(referral, by=owner)
+    lifecycle.mark_interested(referral, by=owner)
     assert "Hanako Yamada" in seen(page_of(referral))
     privacy.erase_customer(referral.rfi.customer)
     page = seen(page_of(referral))
@@ -80,7 +80,7 @@ def test_an_erased_customer_disappears_at_once(seen, partner, owner):
 def test_a_recount_shows_at_once(seen, partner):
     for _ in range(3):
         make_referral(partner)
-    ReferralTally.objects.filter(partner=partner, state="new").update(referrals=60)  # drifted
+    ReferralTally.objects.filter(partner=partner, state="new").update(count=60)  # drifted
     assert "Page 1 of 3" in seen(reverse("referrals:list"), tab="new")
     call_command("recount_tallies", verbosity=0)
     assert "Page 1 of" not in seen(reverse("referrals:list"), tab="new")

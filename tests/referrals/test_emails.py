@@ -11,7 +11,7 @@ from django.core import mail
 
 from outbox import sending
 from outbox.models import OutboundEmail
-from referrals import actions
+from referrals import lifecycle, rfis
 from tests.factories import RFIFactory, location_with_contact
 
 pytestmark = pytest.mark.django_db
@@ -55,8 +55,8 @@ def emails_in(partner, owner, operator):
         OutboundEmail.objects.all().delete()
         mail.outbox.clear()
         location = location_with_contact(partner, language=language)
-        rfi = actions.submit_rfi(
-            actions.CustomerDetails("Hanako Yamada", "Yamada Seisakusho", f"{language}@customer.example", "", language),
+        rfi = rfis.submit_rfi(
+            rfis.CustomerDetails("Hanako Yamada", "Yamada Seisakusho", f"{language}@customer.example", "", language),
             [location],
             need=NEED,
             solution_area="cloud_infrastructure",
@@ -64,9 +64,9 @@ def emails_in(partner, owner, operator):
             industry="manufacturing",
             region="JP",
         )
-        actions.mark_not_interested(rfi.referrals.get(), by=owner)
-        [disconnected] = actions.refer(RFIFactory(need=NEED), [location_with_contact(partner, language=language)])
-        actions.disconnect(disconnected, by=operator)
+        lifecycle.mark_not_interested(rfi.referrals.get(), by=owner)
+        [disconnected] = rfis.refer(RFIFactory(need=NEED), [location_with_contact(partner, language=language)])
+        lifecycle.disconnect(disconnected, by=operator)
         sending.drain()
         rows = {email.message_id: email for email in OutboundEmail.objects.all()}
         received = {}

@@ -13,7 +13,7 @@ from django_fsm import TransitionNotAllowed
 
 from outbox import sending
 from outbox.models import OutboundEmail
-from referrals import actions, tally
+from referrals import lifecycle, sweeps, tally
 from referrals.models import Referral, State
 from tests.factories import make_referral
 
@@ -23,27 +23,27 @@ TOMORROW = timezone.localdate() + timedelta(days=1)
 
 
 def _interested(r, user):
-    return actions.mark_interested(r, by=user)
+    return lifecycle.mark_interested(r, by=user)
 
 
 def _not_interested(r, user):
-    return actions.mark_not_interested(r, by=user)
+    return lifecycle.mark_not_interested(r, by=user)
 
 
 def _accept(r, user):
-    return actions.accept(r, by=user, deal_value=Decimal("1200000"), currency="JPY", close_date=TOMORROW)
+    return lifecycle.accept(r, by=user, deal_value=Decimal("1200000"), currency="JPY", close_date=TOMORROW)
 
 
 def _decline(r, user):
-    return actions.decline(r, by=user, reason="no_capacity")
+    return lifecycle.decline(r, by=user, reason="no_capacity")
 
 
 def _won(r, user):
-    return actions.mark_won(r, by=user, final_value=Decimal("1100000"))
+    return lifecycle.mark_won(r, by=user, final_value=Decimal("1100000"))
 
 
 def _lost(r, user):
-    return actions.mark_lost(r, by=user, reason="competitor")
+    return lifecycle.mark_lost(r, by=user, reason="competitor")
 
 
 # action, the one state it is allowed from, the state it leads to
@@ -71,12 +71,12 @@ PATHS = {
 def referral_in(state, partner, user, operator=None):
     referral = make_referral(partner)
     if state == State.FAILED:
-        actions.fail_overdue(timezone.now() + timedelta(hours=73))
+        sweeps.fail_overdue(timezone.now() + timedelta(hours=73))
     elif state == State.EXPIRED:
         _interested(referral, user)
-        actions.expire_overdue(timezone.now() + timedelta(days=8))
+        sweeps.expire_overdue(timezone.now() + timedelta(days=8))
     elif state == State.DISCONNECTED:
-        actions.disconnect(referral, by=operator)
+        lifecycle.disconnect(referral, by=operator)
     else:
         for step in PATHS[state]:
             step(referral, user)
@@ -103,7 +103,7 @@ REFUSED = [(action, state) for action, source, _ in PARTNER_ACTIONS for state in
 def test_partner_action_is_refused_from_every_other_state(action, state, partner, owner, operator):
     referral = referral_in(state, partner, owner, operator)
     events_before = referral.events.count()
-    with pytest.raises(actions.ReferralConflict) as refused:
+    with pytest.raises(lifecycle.ReferralConflict) as refused:
         action(referral, owner)
     assert refused.value.state == state
     referral.refresh_from_db()
@@ -115,10 +115,10 @@ def test_partner_action_is_refused_from_every_other_state(action, state, partner
 def test_disconnect_only_from_active_states(state, partner, owner, operator):
     referral = referral_in(state, partner, owner, operator)
     if state in (State.NEW, State.EVALUATING, State.NEGOTIATING):
-        assert actions.disconnect(referral, by=operator).state == State.DISCONNECTED
+        assert lifecycle.disconnect(referral, by=operator).state == State.DISCONNECTED
     else:
-        with pytest.raises(actions.ReferralConflict):
-            actions.disconnect(referral, by=operator)
+        with pytest.raises(lifecycle.ReferralConflict):
+            lifecycle.disconnect(referral, by=operator)
 
 
 def test_state_cannot_be_assigned(partner):
@@ -136,7 +136,7 @@ def test_transition_method_refuses_wrong_source_state(partner):
 def test_a_user_of_another_partner_may_not_act(partner, outsider):
     referral = make_referral(partner)
     with pytest.raises(PermissionDenied):
-        actions.mark_interested(referral, by=outsider)
+        lifecycle.mark_interested(referral, by=outsider)
     referral.refresh_from_db()
     assert referral.state == State.NEW
 
@@ -144,27 +144,27 @@ def test_a_user_of_another_partner_may_not_act(partner, outsider):
 def test_a_partner_user_may_not_disconnect(partner, owner):
     referral = make_referral(partner)
     with pytest.raises(PermissionDenied):
-        actions.disconnect(referral, by=owner)
+        lifecycle.disconnect(referral, by=owner)
 
 
 def test_operator_staff_may_act_for_the_partner(partner, operator):
     referral = make_referral(partner)
-    referral = actions.mark_interested(referral, by=operator)
+    referral = lifecycle.mark_interested(referral, by=operator)
     assert referral.state == State.EVALUATING
     assert referral.events.last().actor_kind == "operator"
 
 
 def test_expected_state_from_a_stale_page_is_refused(partner, owner, teammate):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=teammate)
-    with pytest.raises(actions.ReferralConflict, match="Evaluating"):
-        actions.mark_not_interested(referral, by=owner, expected_state=State.NEW)
+    lifecycle.mark_interested(referral, by=teammate)
+    with pytest.raises(lifecycle.ReferralConflict, match="Evaluating"):
+        lifecycle.mark_not_interested(referral, by=owner, expected_state=State.NEW)
 
 
 def test_timestamps_record_the_lifecycle(partner, owner):
     start = timezone.now() - timedelta(days=1)
     referral = make_referral(partner, now=start)
-    actions.mark_interested(referral, by=owner, now=start + timedelta(hours=2))
+    lifecycle.mark_interested(referral, by=owner, now=start + timedelta(hours=2))
     referral = _accept(referral, owner)
     referral = _won(referral, owner)
     assert referral.received_at == start
@@ -193,7 +193,7 @@ def test_accept_requires_a_positive_value_currency_and_future_close_date(fields,
     referral = referral_in(State.EVALUATING, partner, owner)
     arguments = {"deal_value": Decimal("500"), "currency": "USD", "close_date": TOMORROW, **fields}
     with pytest.raises(ValidationError) as error:
-        actions.accept(referral, by=owner, **arguments)
+        lifecycle.accept(referral, by=owner, **arguments)
     assert message in " ".join(error.value.message_dict[field])
     referral.refresh_from_db()
     assert referral.state == State.EVALUATING
@@ -202,7 +202,7 @@ def test_accept_requires_a_positive_value_currency_and_future_close_date(fields,
 
 def test_accept_today_is_allowed(partner, owner):
     referral = referral_in(State.EVALUATING, partner, owner)
-    referral = actions.accept(
+    referral = lifecycle.accept(
         referral, by=owner, deal_value=Decimal("10"), currency="EUR", close_date=timezone.localdate()
     )
     assert (referral.state, referral.deal_value, referral.currency) == (State.NEGOTIATING, Decimal("10.00"), "EUR")
@@ -211,7 +211,7 @@ def test_accept_today_is_allowed(partner, owner):
 def test_decline_requires_a_listed_reason(partner, owner):
     referral = referral_in(State.EVALUATING, partner, owner)
     with pytest.raises(ValidationError):
-        actions.decline(referral, by=owner, reason="because")
+        lifecycle.decline(referral, by=owner, reason="because")
     referral.refresh_from_db()
     assert referral.state == State.EVALUATING
 
@@ -219,7 +219,7 @@ def test_decline_requires_a_listed_reason(partner, owner):
 def test_won_requires_a_final_value(partner, owner):
     referral = referral_in(State.NEGOTIATING, partner, owner)
     with pytest.raises(ValidationError):
-        actions.mark_won(referral, by=owner, final_value=None)
+        lifecycle.mark_won(referral, by=owner, final_value=None)
 
 
 # --- Emails are queued with the transition, or not at all ------------------------------------------
@@ -249,7 +249,7 @@ def test_customer_is_asked_to_choose_another_partner(state, partner, owner, oper
 
 def test_disconnect_tells_the_partner_contacts(partner, operator):
     referral = make_referral(partner)
-    actions.disconnect(referral, by=operator, note="Duplicate request")
+    lifecycle.disconnect(referral, by=operator, note="Duplicate request")
     [email] = OutboundEmail.objects.filter(template="referral_disconnected")
     assert email.to_email == referral.location.contacts.get().email
 
@@ -265,9 +265,9 @@ def test_a_failed_transition_leaves_no_event_and_no_email(partner, owner, monkey
         assert referral.events.count() == 3  # the event is written when the failure comes
         raise RuntimeError("the outbox is broken")
 
-    monkeypatch.setattr(actions, "enqueue", broken_enqueue)
+    monkeypatch.setattr(lifecycle, "enqueue", broken_enqueue)
     with pytest.raises(RuntimeError):
-        actions.decline(referral, by=owner, reason="no_capacity")
+        lifecycle.decline(referral, by=owner, reason="no_capacity")
     referral.refresh_from_db()
     assert referral.state == State.EVALUATING and referral.decline_reason == ""
     assert referral.events.count() == 2
@@ -277,7 +277,7 @@ def test_a_failed_transition_leaves_no_event_and_no_email(partner, owner, monkey
 
 def test_emails_go_out_in_the_recipients_language(partner, owner):
     referral = make_referral(partner, customer__language="ja")
-    actions.mark_not_interested(referral, by=owner)
+    lifecycle.mark_not_interested(referral, by=owner)
     email = OutboundEmail.objects.get(template="choose_another_partner")
     assert email.language == "ja"
     assert sending.deliver(email.pk) == OutboundEmail.Status.SENT
@@ -290,12 +290,12 @@ def test_sweeps_archive_overdue_referrals_once(partner, owner, django_capture_on
     overdue = make_referral(partner, now=start - timedelta(hours=73))
     fresh = make_referral(partner, now=start - timedelta(hours=71))
     with django_capture_on_commit_callbacks(execute=True) as after_commit:
-        assert actions.fail_overdue(start) == [overdue.pk]
+        assert sweeps.fail_overdue(start) == [overdue.pk]
         assert not mail.outbox  # nothing leaves before the sweep's transaction commits
     assert len(after_commit) == 1
     assert [message.to for message in mail.outbox] == [[overdue.rfi.customer.email]]
     with django_capture_on_commit_callbacks(execute=True):
-        assert actions.fail_overdue(start) == []
+        assert sweeps.fail_overdue(start) == []
     overdue.refresh_from_db()
     fresh.refresh_from_db()
     assert (overdue.state, fresh.state) == (State.FAILED, State.NEW)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from outbox.models import OutboundEmail
-from referrals import actions, tally
+from referrals import lifecycle, rfis, sweeps, tally
 from referrals.models import PASSED_ON_STATES, Referral, State
 from tests.factories import PartnerCompanyFactory, StaffUserFactory, UserFactory, make_referral
 
@@ -42,7 +42,10 @@ class ReferralLifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         # Each example runs in a savepoint that teardown rolls back: examples never see each other.
+        # Marked as Django's TestCase marks the transactions it wraps a test in, so that the
+        # actions' own durable transactions may run inside it (as they run inside a test).
         self.atomic = transaction.atomic()
+        self.atomic._from_testcase = True
         self.atomic.__enter__()
         self.now = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
         self.partner = PartnerCompanyFactory()
@@ -68,18 +71,18 @@ class ReferralLifecycle(RuleBasedStateMachine):
         referral = self._pick(index)
         close = timezone.localdate(self.now) + timedelta(days=30)
         call = {
-            "interested": lambda: actions.mark_interested(referral, by=self.user, now=self.now),
-            "not_interested": lambda: actions.mark_not_interested(referral, by=self.user, now=self.now),
-            "accept": lambda: actions.accept(
+            "interested": lambda: lifecycle.mark_interested(referral, by=self.user, now=self.now),
+            "not_interested": lambda: lifecycle.mark_not_interested(referral, by=self.user, now=self.now),
+            "accept": lambda: lifecycle.accept(
                 referral, by=self.user, deal_value=Decimal("100"), currency="USD", close_date=close, now=self.now
             ),
-            "decline": lambda: actions.decline(referral, by=self.user, reason="not_a_fit", now=self.now),
-            "won": lambda: actions.mark_won(referral, by=self.user, final_value=Decimal("90"), now=self.now),
-            "lost": lambda: actions.mark_lost(referral, by=self.user, reason="price", now=self.now),
+            "decline": lambda: lifecycle.decline(referral, by=self.user, reason="not_a_fit", now=self.now),
+            "won": lambda: lifecycle.mark_won(referral, by=self.user, final_value=Decimal("90"), now=self.now),
+            "lost": lambda: lifecycle.mark_lost(referral, by=self.user, reason="price", now=self.now),
         }[step]
         try:
             call()
-        except actions.ReferralConflict as conflict:
+        except lifecycle.ReferralConflict as conflict:
             assert conflict.state == referral.state  # refused because of where it is, and says so
 
     @precondition(lambda self: self.referrals)
@@ -87,8 +90,8 @@ class ReferralLifecycle(RuleBasedStateMachine):
     def another_partner_tries(self, index: int) -> None:
         referral = self._pick(index)
         try:
-            actions.mark_interested(referral, by=self.outsider, now=self.now)
-        except (PermissionDenied, actions.ReferralConflict):
+            lifecycle.mark_interested(referral, by=self.outsider, now=self.now)
+        except (PermissionDenied, lifecycle.ReferralConflict):
             pass
         else:
             raise AssertionError("a user of another partner changed the referral")
@@ -96,29 +99,29 @@ class ReferralLifecycle(RuleBasedStateMachine):
     @precondition(lambda self: self.referrals)
     @rule(index=st.integers(0, 50))
     def customer_withdraws(self, index: int) -> None:
-        actions.withdraw_rfi(self._pick(index).rfi, now=self.now)
+        rfis.withdraw_rfi(self._pick(index).rfi, now=self.now)
 
     @precondition(lambda self: self.referrals)
     @rule(index=st.integers(0, 50))
     def operator_disconnects(self, index: int) -> None:
         referral = self._pick(index)
         try:
-            actions.disconnect(referral, by=self.operator, now=self.now)
-        except actions.ReferralConflict:
+            lifecycle.disconnect(referral, by=self.operator, now=self.now)
+        except lifecycle.ReferralConflict:
             assert referral.state not in ACTIVE
 
     @rule(hours=st.sampled_from([1, 23, 49, 71, 73, 24 * 6, 24 * 8]))
     def clock_jumps_and_beat_sweeps(self, hours: int) -> None:
         self.now += timedelta(hours=hours)
-        actions.fail_overdue(self.now)
-        actions.expire_overdue(self.now)
+        sweeps.fail_overdue(self.now)
+        sweeps.expire_overdue(self.now)
         assert not Referral.objects.overdue_new(self.now).exists()
         assert not Referral.objects.overdue_evaluating(self.now).exists()
 
     @invariant()
     def the_running_tallies_match_a_recount(self) -> None:
         # What the inbox's tabs and partner search read equals counting the referrals afresh.
-        assert tally.kept([self.partner.pk]) == tally.counted([self.partner.pk])
+        assert tally.running([self.partner.pk]) == tally.recounted([self.partner.pk])
 
     @invariant()
     def every_referral_stays_inside_domain_md(self) -> None:

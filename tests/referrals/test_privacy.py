@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from outbox import sending
 from outbox.models import OutboundEmail
-from referrals import actions
+from referrals import lifecycle
 from referrals.models import RFI, Customer, Referral, State
 from tests.factories import location_with_contact, make_referral, rfi_form_data
 
@@ -22,9 +22,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def won_referral(partner, owner):
     referral = make_referral(partner, customer__contact_name="Hanako Yamada", customer__email="hanako@yamada.example")
-    actions.mark_interested(referral, by=owner)
-    actions.accept(referral, by=owner, deal_value=Decimal("1000"), currency="USD", close_date=timezone.localdate())
-    actions.mark_won(referral, by=owner, final_value=Decimal("1200"))
+    lifecycle.mark_interested(referral, by=owner)
+    lifecycle.accept(referral, by=owner, deal_value=Decimal("1000"), currency="USD", close_date=timezone.localdate())
+    lifecycle.mark_won(referral, by=owner, final_value=Decimal("1200"))
     referral.refresh_from_db()
     return referral
 
@@ -106,7 +106,7 @@ def test_erasure_cancels_the_customers_own_emails_and_leaves_the_partners_alone(
     assert len(partner_emails) == 2
     referral = rfi.referrals.first()
     owner_of = referral.partner.users.create(username="p-owner")
-    actions.mark_not_interested(referral, by=owner_of)  # the customer's "choose another partner" waits
+    lifecycle.mark_not_interested(referral, by=owner_of)  # the customer's "choose another partner" waits
     client.force_login(operator)
     run_action(client, "erase_personal_data", rfi.customer)
 

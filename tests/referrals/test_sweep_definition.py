@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from referrals import actions
+from referrals import lifecycle, sweeps
 from referrals.models import Referral, bulk_transition
 from tests.factories import make_referral
 
@@ -27,7 +27,7 @@ def values(referral: Referral) -> dict:
 
 @pytest.mark.parametrize(
     ("transition", "sweep", "interested"),
-    [("fail", actions.fail_overdue, False), ("expire", actions.expire_overdue, True)],
+    [("fail", sweeps.fail_overdue, False), ("expire", sweeps.expire_overdue, True)],
 )
 def test_the_sweep_writes_what_the_transition_writes(partner, owner, transition, sweep, interested):
     start = timezone.now() - timedelta(days=10)
@@ -35,9 +35,9 @@ def test_the_sweep_writes_what_the_transition_writes(partner, owner, transition,
     swept, by_hand = make_referral(partner, now=start), make_referral(partner, now=start)
     if interested:
         for referral in (swept, by_hand):
-            actions.mark_interested(referral, by=owner, now=start + timedelta(hours=1))
+            lifecycle.mark_interested(referral, by=owner, now=start + timedelta(hours=1))
     # The transition itself, as the actions layer runs it.
-    actions._transition(by_hand, transition, by=None, now=now)
+    lifecycle._entry_point(transition, by_hand, by=None, now=now)
     assert sweep(now) == [swept.pk]
     mine, theirs = values(swept), values(by_hand)
     assert {key: value for key, value in mine.items() if key not in OWN} == {

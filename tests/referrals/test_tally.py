@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from referrals import actions, tally
+from referrals import lifecycle, sweeps, tally
 from referrals.models import ReferralTally
 from tests.factories import make_referral
 
@@ -28,10 +28,10 @@ def test_actions_and_sweeps_keep_the_tallies_and_the_command_repairs_a_broken_on
     answered, skipped, _failed = (
         make_referral(partner, now=start, solution_area=a) for a in ("security", "data_ai", "security")
     )
-    actions.mark_interested(answered, by=owner, now=start + timedelta(hours=2))
-    actions.mark_not_interested(skipped, by=owner, now=start + timedelta(hours=30))
-    actions.expire_overdue(timezone.now())
-    actions.fail_overdue(timezone.now())
+    lifecycle.mark_interested(answered, by=owner, now=start + timedelta(hours=2))
+    lifecycle.mark_not_interested(skipped, by=owner, now=start + timedelta(hours=30))
+    sweeps.expire_overdue(timezone.now())
+    sweeps.fail_overdue(timezone.now())
     make_referral(other_partner)
     assert tally.by_state(partner.pk)["expired"] == tally.by_state(partner.pk)["failed"] == 1
     assert tally.records([partner.pk], "security")[partner.pk] == {
@@ -40,12 +40,12 @@ def test_actions_and_sweeps_keep_the_tallies_and_the_command_repairs_a_broken_on
     }  # fmt: skip
     assert "match their referrals" in recount("--check")
 
-    ReferralTally.objects.filter(partner=partner, state="expired").update(referrals=7)
+    ReferralTally.objects.filter(partner=partner, state="expired").update(count=7)
     with pytest.raises(SystemExit) as exit_:
         recount("--check")
     assert exit_.value.code == 1
     assert f"Rebuilt the tallies of 1 partners: #{partner.pk}" in recount()
-    assert tally.kept([partner.pk]) == tally.counted([partner.pk])
+    assert tally.running([partner.pk]) == tally.recounted([partner.pk])
     assert tally.by_state(partner.pk)["expired"] == 1
 
 

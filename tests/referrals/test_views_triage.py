@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import actions
+from referrals import lifecycle, sweeps
 from referrals.models import State
 from tests.factories import make_referral
 
@@ -78,7 +78,7 @@ def test_the_dashboard_lists_new_referrals_oldest_first_with_time_waited_and_lef
 
 def test_the_dashboard_shows_time_left_before_evaluating_referrals_expire(signed_in, partner, owner):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=owner, now=timezone.now() - timedelta(days=6, hours=12))
+    lifecycle.mark_interested(referral, by=owner, now=timezone.now() - timedelta(days=6, hours=12))
     page = signed_in.get(reverse("referrals:dashboard")).content.decode()
     assert "Expires soon" in page
     assert "11 h" in page
@@ -91,7 +91,7 @@ def test_the_dashboard_follows_arrivals_answers_and_the_clock(signed_in, partner
         page = signed_in.get(reverse("referrals:dashboard")).content.decode()
         assert f"#{first.pk}<" in page and "2 h 0 min" in page
         second = make_referral(partner, now=start - timedelta(hours=1, seconds=30))
-        actions.mark_interested(first, by=owner, now=start - timedelta(minutes=10, seconds=30))
+        lifecycle.mark_interested(first, by=owner, now=start - timedelta(minutes=10, seconds=30))
         page = signed_in.get(reverse("referrals:dashboard")).content.decode()
     needs_response, evaluating = page.split('id="evaluating-now"')
     assert f"#{second.pk}<" in needs_response and f"#{first.pk}<" in evaluating
@@ -114,8 +114,8 @@ def test_dashboard_queries_do_not_grow_with_referrals(signed_in, partner):
 
 def test_tabs_count_and_show_each_stage(signed_in, partner, owner):
     new, evaluating, skipped = make_referral(partner), make_referral(partner), make_referral(partner)
-    actions.mark_interested(evaluating, by=owner)
-    actions.mark_not_interested(skipped, by=owner)
+    lifecycle.mark_interested(evaluating, by=owner)
+    lifecycle.mark_not_interested(skipped, by=owner)
     response = signed_in.get(reverse("referrals:list"), {"tab": "new"})
     assert tab_counts(response) == [("new", 1), ("evaluating", 1), ("negotiating", 0), ("archived", 1)]
     assert rows(response) == [new.pk]
@@ -156,9 +156,9 @@ def test_the_list_follows_each_change_at_once(signed_in, partner):
     assert f"#{referral.pk}<" not in signed_in.get(reverse("referrals:list"), {"tab": "new"}).content.decode()
     page = signed_in.get(reverse("referrals:list"), {"tab": "evaluating"}).content.decode()
     assert f"#{referral.pk}<" in page and "Evaluating" in page
-    actions.fail_overdue(timezone.now() + timedelta(days=30))  # the sweep changes nothing here: still there
+    sweeps.fail_overdue(timezone.now() + timedelta(days=30))  # the sweep changes nothing here: still there
     assert f"#{referral.pk}<" in signed_in.get(reverse("referrals:list"), {"tab": "evaluating"}).content.decode()
-    actions.expire_overdue(timezone.now() + timedelta(days=30))  # the sweep's change shows too
+    sweeps.expire_overdue(timezone.now() + timedelta(days=30))  # the sweep's change shows too
     page = signed_in.get(reverse("referrals:list"), {"tab": "archived"}).content.decode()
     assert f"#{referral.pk}<" in page and "Expired" in page
 
@@ -175,13 +175,13 @@ def test_cached_rows_are_per_partner_and_per_language(client, owner, outsider, p
 
 def test_the_referral_page_queries_do_not_grow_with_referrals(signed_in, partner, owner):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=owner)
+    lifecycle.mark_interested(referral, by=owner)
     url = reverse("referrals:detail", args=[referral.pk])
     before = queries(signed_in, url)
     # Seen again: the request, customer, location and history come from the cache.
     assert queries(signed_in, url) == before - 4
     for _ in range(30):
-        actions.mark_interested(make_referral(partner), by=owner)
+        lifecycle.mark_interested(make_referral(partner), by=owner)
     for each in caches.all():
         each.clear()  # both counts are of a page rendered afresh
     assert queries(signed_in, url) == before <= 10
@@ -229,14 +229,14 @@ def test_only_the_actions_allowed_now_are_offered(signed_in, partner, owner):
     page = signed_in.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
     assert "/mark_interested/" in page and "/mark_not_interested/" in page
     assert "/accept/" not in page and "/mark_won/" not in page
-    actions.mark_interested(referral, by=owner)
+    lifecycle.mark_interested(referral, by=owner)
     page = signed_in.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
     assert "/accept/" in page and "/decline/" in page and "/mark_interested/" not in page
 
 
 def test_accept_with_bad_input_says_what_to_fix_and_changes_nothing(signed_in, partner, owner):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=owner)
+    lifecycle.mark_interested(referral, by=owner)
     yesterday = timezone.localdate() - timedelta(days=1)
     response = act(signed_in, referral, "accept", deal_value="-5", currency="", close_date=yesterday.isoformat())
     assert response.status_code == 400
@@ -250,7 +250,7 @@ def test_accept_with_bad_input_says_what_to_fix_and_changes_nothing(signed_in, p
 
 def test_accept_errors_speak_japanese(signed_in, partner, owner):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=owner)
+    lifecycle.mark_interested(referral, by=owner)
     response = signed_in.post(
         reverse("referrals:act", args=[referral.pk, "accept"]),
         {"expected_state": "evaluating", "deal_value": "", "currency": "JPY", "close_date": ""},
@@ -292,7 +292,7 @@ def test_the_whole_way_to_won(signed_in, partner):
 
 def test_decline_needs_a_reason_from_the_list(signed_in, partner, owner):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=owner)
+    lifecycle.mark_interested(referral, by=owner)
     response = act(signed_in, referral, "decline", reason="", note="", expected_state="evaluating")
     assert response.status_code == 400
     assert "Choose a reason from the list." in response.content.decode()
@@ -306,8 +306,8 @@ def test_decline_needs_a_reason_from_the_list(signed_in, partner, owner):
 
 def test_lost_needs_a_reason(signed_in, partner, owner):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=owner)
-    actions.accept(referral, by=owner, deal_value=10, currency="USD", close_date=timezone.localdate())
+    lifecycle.mark_interested(referral, by=owner)
+    lifecycle.accept(referral, by=owner, deal_value=10, currency="USD", close_date=timezone.localdate())
     assert act(signed_in, referral, "mark_lost", reason="", expected_state="negotiating").status_code == 400
     assert act(signed_in, referral, "mark_lost", reason="price", expected_state="negotiating").status_code == 302
 
@@ -323,8 +323,8 @@ def test_a_second_click_gets_a_clear_message_not_an_error(signed_in, partner):
 
 def test_a_stale_page_after_the_system_expired_it(signed_in, partner, owner):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=owner, now=timezone.now() - timedelta(days=8))
-    actions.expire_overdue(timezone.now())
+    lifecycle.mark_interested(referral, by=owner, now=timezone.now() - timedelta(days=8))
+    sweeps.expire_overdue(timezone.now())
     close = (timezone.localdate() + timedelta(days=3)).isoformat()
     response = act(
         signed_in, referral, "accept", deal_value="100", currency="USD", close_date=close, expected_state="evaluating"
@@ -351,9 +351,9 @@ def test_an_unknown_action_is_a_404(signed_in, partner):
 
 def test_another_partners_user_gets_404_for_every_page_and_action(client, outsider, partner, owner):
     referrals = {state: make_referral(partner) for state in ("new", "evaluating", "negotiating")}
-    actions.mark_interested(referrals["evaluating"], by=owner)
-    actions.mark_interested(referrals["negotiating"], by=owner)
-    actions.accept(referrals["negotiating"], by=owner, deal_value=5, currency="USD", close_date=timezone.localdate())
+    lifecycle.mark_interested(referrals["evaluating"], by=owner)
+    lifecycle.mark_interested(referrals["negotiating"], by=owner)
+    lifecycle.accept(referrals["negotiating"], by=owner, deal_value=5, currency="USD", close_date=timezone.localdate())
     client.force_login(outsider)
     for state, referral in referrals.items():
         assert client.get(reverse("referrals:detail", args=[referral.pk])).status_code == 404
@@ -387,9 +387,9 @@ def read_csv(response) -> list[dict[str, str]]:
 
 def test_the_export_streams_the_partners_own_referrals_with_the_lists_filters(signed_in, partner, other_partner, owner):
     skipped = make_referral(partner, need="Old ERP")
-    actions.mark_not_interested(skipped, by=owner)
+    lifecycle.mark_not_interested(skipped, by=owner)
     interested = make_referral(partner, need="New ERP", **CUSTOMER)
-    actions.mark_interested(interested, by=owner)
+    lifecycle.mark_interested(interested, by=owner)
     make_referral(other_partner, need="Someone else's ERP")
     response = signed_in.get(reverse("referrals:export"), {"tab": "evaluating"})
     assert response["Content-Disposition"] == 'attachment; filename="referrals.csv"'

@@ -124,6 +124,7 @@ ADMIN_VIEWER_EXCEPTIONS = {
     "admin:autocomplete": FORBIDDEN,
     "admin:view_on_site": NOT_FOUND,
     "admin:auth_user_password_change": FORBIDDEN,  # another user's password
+    "admin:referrals_referral_act": FORBIDDEN,  # a partner action needs the change permission
     "admin:axes_accessfailurelog_change": REDIRECT,
     "admin:axes_accessfailurelog_history": REDIRECT,
 }

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from referrals import actions
+from referrals import lifecycle
 from referrals.models import RFI, Referral
 from tests.factories import location_with_contact, make_referral, rfi_form_data
 
@@ -78,7 +78,7 @@ def test_malformed_requests_are_refused_with_a_reason(client, partner, field, va
 )
 def test_accept_refuses_impossible_amounts(client, partner, owner, deal_value, message):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=owner)
+    lifecycle.mark_interested(referral, by=owner)
     client.force_login(owner)
     response = client.post(
         reverse("referrals:act", args=[referral.pk, "accept"]),

@@ -9,7 +9,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from referrals import actions
+from referrals import lifecycle
 from tests.factories import PartnerCompanyFactory, make_referral
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_the_partners_export_neutralises_what_customers_typed(client, partner, o
         customer__contact_name=formula,
         customer__phone=formula[:30],
     )
-    actions.mark_interested(referral, by=owner)  # contact details are in the export from now on
+    lifecycle.mark_interested(referral, by=owner)  # contact details are in the export from now on
     client.force_login(owner)
     header, row = rows_of(client.get(reverse("referrals:export"), {"tab": "evaluating"}))
     cells = dict(zip(header, row, strict=True))

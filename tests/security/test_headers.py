@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from referrals import actions
+from referrals import lifecycle
 from tests.factories import make_referral
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_state_changes_need_a_csrf_token(owner):
 
 def test_pages_with_personal_data_are_never_cached(client, owner, partner):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=owner)
+    lifecycle.mark_interested(referral, by=owner)
     assert "no-store" in client.get(reverse("rfi_status", args=[referral.rfi.status_token]))["Cache-Control"]
     client.force_login(owner)
     for url in (

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.urls import reverse
 
-from referrals import actions
+from referrals import lifecycle
 from tests.factories import make_referral
 from tests.security.test_authorization_matrix import build, url_names
 
@@ -65,7 +65,7 @@ class Parameters(HTMLParser):
 @pytest.fixture
 def world(partner, owner, outsider, operator):
     referral = make_referral(partner)
-    actions.mark_interested(referral, by=owner)
+    lifecycle.mark_interested(referral, by=owner)
     for _ in range(30):  # enough for a second page in the lists
         make_referral(partner)
     return {"referral": referral, "users": {"partner_a": owner, "partner_b": outsider, "staff": operator}}

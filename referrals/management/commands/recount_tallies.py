@@ -25,7 +25,7 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"No partner company with id {', '.join(map(str, sorted(unknown)))}.")
         # Two grouped queries for all partners; a row on one side only names its partner.
-        differing = sorted({row[0] for row in tally.kept(partner_ids) ^ tally.counted(partner_ids)})
+        differing = sorted({row[0] for row in tally.running(partner_ids) ^ tally.recounted(partner_ids)})
         if not differing:
             self.stdout.write(f"The tallies of {len(partner_ids)} partners match their referrals.")
             return

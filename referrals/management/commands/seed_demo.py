@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from profiles.models import BusinessProfile, Contact, Location, PartnerCompany, User
-from referrals import actions
+from referrals import lifecycle, rfis, sweeps
 from referrals.models import Customer
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo; never used outside seed_demo
@@ -268,8 +268,8 @@ class Command(BaseCommand):
         for row in SAKURA_REFERRALS:
             self._referral(sakura_location, sakura, operator, now, *row)
         # What beat would have done by now: archive the ones nobody answered in time.
-        failed = actions.fail_overdue(now)
-        expired = actions.expire_overdue(now)
+        failed = sweeps.fail_overdue(now)
+        expired = sweeps.expire_overdue(now)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         if failed or expired:
             self.stdout.write(f"Archived {len(failed)} failed and {len(expired)} expired demo referrals.")
@@ -317,8 +317,8 @@ class Command(BaseCommand):
         if Customer.objects.filter(email=email).exists():
             return
         received = now - timedelta(hours=hours)
-        rfi = actions.submit_rfi(
-            actions.CustomerDetails(
+        rfi = rfis.submit_rfi(
+            rfis.CustomerDetails(
                 contact_name=name, company_name=company, email=email, phone="+81 90-1234-5678", language=language
             ),
             [location],
@@ -337,13 +337,13 @@ class Command(BaseCommand):
         for step in steps:
             at += timedelta(hours=3)
             if step == "interested":
-                referral = actions.mark_interested(referral, by=user, now=at)
+                referral = lifecycle.mark_interested(referral, by=user, now=at)
             elif step == "interested_long_ago":
-                referral = actions.mark_interested(referral, by=user, now=received + timedelta(hours=1))
+                referral = lifecycle.mark_interested(referral, by=user, now=received + timedelta(hours=1))
             elif step == "not_interested":
-                referral = actions.mark_not_interested(referral, by=user, now=at)
+                referral = lifecycle.mark_not_interested(referral, by=user, now=at)
             elif step == "accept":
-                referral = actions.accept(
+                referral = lifecycle.accept(
                     referral,
                     by=user,
                     deal_value=Decimal("4800000"),
@@ -352,12 +352,12 @@ class Command(BaseCommand):
                     now=at,
                 )
             elif step == "won":
-                referral = actions.mark_won(referral, by=user, final_value=Decimal("5200000"), now=at)
+                referral = lifecycle.mark_won(referral, by=user, final_value=Decimal("5200000"), now=at)
             elif step == "lost":
-                referral = actions.mark_lost(referral, by=user, reason="competitor", now=at)
+                referral = lifecycle.mark_lost(referral, by=user, reason="competitor", now=at)
             elif step == "decline":
-                referral = actions.decline(
+                referral = lifecycle.decline(
                     referral, by=user, reason="no_capacity", note="Fully booked this quarter.", now=at
                 )
             elif step == "disconnect":
-                referral = actions.disconnect(referral, by=operator, note="Customer asked to stop.", now=at)
+                referral = lifecycle.disconnect(referral, by=operator, note="Customer asked to stop.", now=at)

@@ -1,0 +1,281 @@
+"""A referral's lifecycle, one referral at a time: the partner's actions (Interested, Not
+interested, Accept, Decline, Won, Lost) and the operator's disconnection.
+
+The rule this room keeps: every change of one referral's state goes through ``apply``, which
+locks the row, runs the django-fsm transition (``Referral.<name>``, the one definition of what
+the step writes), moves the partner's tallies, marks the partner's pages changed, writes the
+timeline event and writes the emails to the outbox, all in one transaction. The emails leave
+only after commit, so a rolled-back action sends nothing. Each public function is an entry
+point with a durable transaction of its own: nothing nests one action inside another by
+accident (``rfis.withdraw_rfi``, which changes several referrals at once, calls ``apply``).
+
+Views, the admin, Celery tasks, commands and the API call these, through the registry of
+partner actions (``registry``) where a person chooses the action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from outbox.queue import enqueue
+from outbox.rendering import Message
+from profiles.choices import Currency
+from profiles.models import User
+
+from . import caching, emails, tally
+from .models import PASSED_ON_STATES, ActorKind, DeclineReason, EventAction, LostReason, Referral, ReferralEvent, State
+
+
+class ReferralConflict(Exception):
+    """The referral is no longer where the caller thought (a second click, a stale page, the
+    sweep got there first). Carries the state it is in now, for a clear message."""
+
+    def __init__(self, referral: Referral) -> None:
+        self.referral = referral
+        self.state = State(referral.state)
+        super().__init__(
+            _("This referral changed meanwhile: it is now %(state)s. Nothing was changed.")
+            % {"state": self.state.label}
+        )
+
+
+def _emails_after(referral: Referral) -> list[Message]:
+    """DOMAIN.md, Notifications: who hears of the state the referral just entered."""
+    if referral.state in PASSED_ON_STATES:
+        return emails.choose_another_partner(referral)
+    if referral.state == State.DISCONNECTED:
+        return emails.disconnected(referral)
+    return []
+
+
+def _actor_kind(user: User | None) -> ActorKind:
+    if user is None:
+        return ActorKind.SYSTEM
+    return ActorKind.PARTNER if user.partner_id else ActorKind.OPERATOR
+
+
+def apply(
+    referral: Referral,
+    name: str,
+    *,
+    by: User | None,
+    now: datetime | None,
+    expected_state: str | None = None,
+    actor_kind: ActorKind | None = None,
+    note: str = "",
+    prepare: Callable[[Referral], None] | None = None,
+) -> Referral:
+    """Run the transition ``name`` on ``referral`` inside the caller's transaction; ``prepare``
+    sets the values it needs on the locked row first (in memory only)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the row: a partner's click, a teammate's click and the sweep queue up here,
+        # and whoever comes second sees the state the first one left. (The one mechanism
+        # against lost updates: django-fsm's ConcurrentTransitionMixin would check the same.)
+        locked = (
+            Referral.objects.select_for_update(of=("self",))
+            .select_related("rfi__customer", "partner", "location")
+            .get(pk=referral.pk)
+        )
+        method = getattr(locked, name)
+        if (expected_state and locked.state != expected_state) or not can_proceed(method, check_conditions=False):
+            raise ReferralConflict(locked)
+        if prepare:
+            prepare(locked)  # in memory only; the permission check below also reads conditions
+        if by is not None and not has_transition_perm(method, by):
+            raise PermissionDenied
+        if not can_proceed(method):
+            raise ValidationError(_("The details this step needs are missing."))
+        from_state, before = locked.state, tally.Flags.of(locked)
+        method(now)
+        locked.save()
+        tally.move(locked, from_state=from_state, before=before)
+        caching.changed([locked.partner_id])
+        ReferralEvent.objects.create(
+            referral=locked,
+            action=EventAction(name),
+            from_state=from_state,
+            to_state=locked.state,
+            actor=by,
+            actor_kind=actor_kind or _actor_kind(by),
+            note=note,
+            created_at=now,
+        )
+        enqueue(_emails_after(locked), now=now)
+    return locked
+
+
+def _entry_point(name: str, referral: Referral, **kwargs) -> Referral:
+    with transaction.atomic(durable=True):
+        return apply(referral, name, **kwargs)
+
+
+# --- What a partner types, checked here so that every caller says the same ---------------------
+
+
+def clean_amount(value: Decimal | None, field: str) -> Decimal:
+    """A deal value a person can mean: present, positive, below a trillion, in cents."""
+    if value is None:
+        raise ValidationError({field: _("Enter the amount.")})
+    value = Decimal(value)
+    if value <= 0:
+        raise ValidationError({field: _("Enter an amount greater than zero.")})
+    if value >= Decimal("1e12"):
+        raise ValidationError({field: _("Enter an amount below one trillion.")})
+    return value.quantize(Decimal("0.01"))
+
+
+def clean_currency(value: str) -> str:
+    if value not in Currency.values:
+        raise ValidationError({"currency": _("Choose a currency from the list.")})
+    return value
+
+
+def clean_close_date(value: date | None, now: datetime) -> date:
+    if value is None:
+        raise ValidationError({"close_date": _("Enter the estimated close date.")})
+    # "Today" is the user's day (the active time zone), not UTC's.
+    if value < timezone.localdate(now):
+        raise ValidationError({"close_date": _("The estimated close date cannot be in the past.")})
+    return value
+
+
+def clean_reason(value: str, choices: type[DeclineReason] | type[LostReason]) -> str:
+    if value not in choices.values:
+        raise ValidationError({"reason": _("Choose a reason from the list.")})
+    return value
+
+
+# --- The partner's actions ------------------------------------------------------------------------
+
+
+def mark_interested(
+    referral: Referral, *, by: User, now: datetime | None = None, expected_state: str | None = None
+) -> Referral:
+    """New → evaluating: the customer's contact details are shown from now on."""
+    return _entry_point("mark_interested", referral, by=by, now=now, expected_state=expected_state)
+
+
+def mark_not_interested(
+    referral: Referral, *, by: User, note: str = "", now: datetime | None = None, expected_state: str | None = None
+) -> Referral:
+    """New → skipped: the customer is asked to choose another partner."""
+    return _entry_point("mark_not_interested", referral, by=by, now=now, expected_state=expected_state, note=note)
+
+
+def accept(
+    referral: Referral,
+    *,
+    by: User,
+    deal_value: Decimal | None,
+    currency: str,
+    close_date: date | None,
+    now: datetime | None = None,
+    expected_state: str | None = None,
+) -> Referral:
+    """Evaluating → negotiating, with the estimate the operator uses to refer similar deals."""
+    now = now or timezone.now()
+    amount = clean_amount(deal_value, "deal_value")
+    currency = clean_currency(currency)
+    close_date = clean_close_date(close_date, now)
+
+    def prepare(locked: Referral) -> None:
+        locked.deal_value, locked.currency, locked.close_date = amount, currency, close_date
+
+    return _entry_point("accept", referral, by=by, now=now, expected_state=expected_state, prepare=prepare)
+
+
+def _close_with_reason(
+    name: str,
+    reasons: type[DeclineReason] | type[LostReason],
+    field: str,
+    referral: Referral,
+    *,
+    by: User,
+    reason: str,
+    note: str,
+    now: datetime | None,
+    expected_state: str | None,
+) -> Referral:
+    reason = clean_reason(reason, reasons)
+
+    def prepare(locked: Referral) -> None:
+        setattr(locked, field, reason)
+        locked.outcome_note = note
+
+    return _entry_point(name, referral, by=by, now=now, expected_state=expected_state, note=note, prepare=prepare)
+
+
+def decline(
+    referral: Referral,
+    *,
+    by: User,
+    reason: str,
+    note: str = "",
+    now: datetime | None = None,
+    expected_state: str | None = None,
+) -> Referral:
+    """Evaluating → declined, with a reason: the customer is asked to choose another partner."""
+    return _close_with_reason(
+        "decline", DeclineReason, "decline_reason", referral, by=by, reason=reason, note=note, now=now,
+        expected_state=expected_state,
+    )  # fmt: skip
+
+
+def mark_won(
+    referral: Referral,
+    *,
+    by: User,
+    final_value: Decimal | None,
+    currency: str = "",
+    note: str = "",
+    now: datetime | None = None,
+    expected_state: str | None = None,
+) -> Referral:
+    """Negotiating → won, with the final value (in the estimate's currency unless given)."""
+    amount = clean_amount(final_value, "final_value")
+    currency = clean_currency(currency) if currency else ""
+
+    def prepare(locked: Referral) -> None:
+        locked.final_value = amount
+        if currency:
+            locked.currency = currency
+        locked.outcome_note = note
+
+    return _entry_point("mark_won", referral, by=by, now=now, expected_state=expected_state, note=note, prepare=prepare)
+
+
+def mark_lost(
+    referral: Referral,
+    *,
+    by: User,
+    reason: str,
+    note: str = "",
+    now: datetime | None = None,
+    expected_state: str | None = None,
+) -> Referral:
+    """Negotiating → lost, with a reason."""
+    return _close_with_reason(
+        "mark_lost", LostReason, "lost_reason", referral, by=by, reason=reason, note=note, now=now,
+        expected_state=expected_state,
+    )  # fmt: skip
+
+
+# --- The operator ----------------------------------------------------------------------------------
+
+
+def disconnect(
+    referral: Referral, *, by: User, note: str = "", now: datetime | None = None, expected_state: str | None = None
+) -> Referral:
+    """The operator ends an active referral (for example a duplicate or an abusive request)."""
+    return _entry_point(
+        "disconnect", referral, by=by, now=now, note=note, expected_state=expected_state, actor_kind=ActorKind.OPERATOR
+    )
