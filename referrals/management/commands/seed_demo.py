@@ -4,6 +4,7 @@ is left as it is."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -109,8 +110,29 @@ PARTNERS = [
 ]
 
 # (customer, company, language, need, solution area, industry, size, hours ago, what happened next)
+
+
+@dataclass(frozen=True)
+class DemoRequest:
+    """A customer's request to Sakura Cloud's first office, and what the partner did with it."""
+
+    name: str
+    company: str
+    language: str
+    need: str
+    solution_area: str
+    industry: str
+    company_size: str
+    hours_ago: int  # when it arrived
+    steps: list[str]  # keys of STEPS, three hours apart
+
+    @property
+    def email(self) -> str:
+        return f"{self.name.lower().replace(' ', '.')}@customer.example"
+
+
 SAKURA_REFERRALS = [
-    (
+    DemoRequest(
         "Hanako Yamada",
         "Yamada Seisakusho",
         "ja",
@@ -121,8 +143,10 @@ SAKURA_REFERRALS = [
         2,
         [],
     ),
-    ("Kenji Ito", "Ito Foods", "ja", "店舗データを分析して需要予測をしたい。", "data_ai", "retail", "large", 20, []),
-    (
+    DemoRequest(
+        "Kenji Ito", "Ito Foods", "ja", "店舗データを分析して需要予測をしたい。", "data_ai", "retail", "large", 20, []
+    ),
+    DemoRequest(
         "Emily Clark",
         "Clark Robotics",
         "en",
@@ -133,7 +157,7 @@ SAKURA_REFERRALS = [
         60,
         [],
     ),
-    (
+    DemoRequest(
         "Taro Kobayashi",
         "Kobayashi Parts",
         "ja",
@@ -144,7 +168,7 @@ SAKURA_REFERRALS = [
         30,
         ["interested"],
     ),
-    (
+    DemoRequest(
         "Mai Nakamura",
         "Nakamura Retail",
         "ja",
@@ -155,7 +179,7 @@ SAKURA_REFERRALS = [
         150,
         ["interested"],
     ),
-    (
+    DemoRequest(
         "John Smith",
         "Smith Logistics",
         "en",
@@ -166,7 +190,7 @@ SAKURA_REFERRALS = [
         200,
         ["interested", "accept"],
     ),
-    (
+    DemoRequest(
         "Yuki Watanabe",
         "Watanabe Steel",
         "ja",
@@ -177,7 +201,7 @@ SAKURA_REFERRALS = [
         600,
         ["interested", "accept", "won"],
     ),
-    (
+    DemoRequest(
         "Sara Jones",
         "Jones Apparel",
         "en",
@@ -188,7 +212,7 @@ SAKURA_REFERRALS = [
         700,
         ["interested", "accept", "lost"],
     ),
-    (
+    DemoRequest(
         "Daiki Kato",
         "Kato Shoten",
         "ja",
@@ -199,8 +223,10 @@ SAKURA_REFERRALS = [
         90,
         ["not_interested"],
     ),
-    ("Rina Yoshida", "Yoshida Chemicals", "ja", "データ分析の相談", "data_ai", "manufacturing", "medium", 100, []),
-    (
+    DemoRequest(
+        "Rina Yoshida", "Yoshida Chemicals", "ja", "データ分析の相談", "data_ai", "manufacturing", "medium", 100, []
+    ),
+    DemoRequest(
         "Paul Martin",
         "Martin Tools",
         "en",
@@ -211,7 +237,7 @@ SAKURA_REFERRALS = [
         300,
         ["interested", "decline"],
     ),
-    (
+    DemoRequest(
         "Akira Mori",
         "Mori Textiles",
         "ja",
@@ -222,7 +248,7 @@ SAKURA_REFERRALS = [
         400,
         ["interested_long_ago"],
     ),
-    (
+    DemoRequest(
         "Olivia Brown",
         "Brown Market",
         "en",
@@ -235,41 +261,106 @@ SAKURA_REFERRALS = [
     ),
 ]
 
+# What the partner (or the operator) did, each through the lifecycle as anyone would; each
+# step is called with the referral, the partner user, the operator, its time and now.
+
+
+def _interested(referral, user, operator, at, now):
+    return lifecycle.mark_interested(referral, by=user, now=at)
+
+
+def _interested_long_ago(referral, user, operator, at, now):
+    """An hour after it arrived, long enough ago to be close to expiring."""
+    return lifecycle.mark_interested(referral, by=user, now=referral.received_at + timedelta(hours=1))
+
+
+def _not_interested(referral, user, operator, at, now):
+    return lifecycle.mark_not_interested(referral, by=user, now=at)
+
+
+def _accept(referral, user, operator, at, now):
+    close = timezone.localdate(now) + timedelta(days=45)
+    return lifecycle.accept(referral, by=user, deal_value=Decimal("4800000"), currency="JPY", close_date=close, now=at)
+
+
+def _won(referral, user, operator, at, now):
+    return lifecycle.mark_won(referral, by=user, final_value=Decimal("5200000"), now=at)
+
+
+def _lost(referral, user, operator, at, now):
+    return lifecycle.mark_lost(referral, by=user, reason="competitor", now=at)
+
+
+def _decline(referral, user, operator, at, now):
+    return lifecycle.decline(referral, by=user, reason="no_capacity", note="Fully booked this quarter.", now=at)
+
+
+def _disconnect(referral, user, operator, at, now):
+    return lifecycle.disconnect(referral, by=operator, note="Customer asked to stop.", now=at)
+
+
+STEPS = {
+    "interested": _interested,
+    "interested_long_ago": _interested_long_ago,
+    "not_interested": _not_interested,
+    "accept": _accept,
+    "won": _won,
+    "lost": _lost,
+    "decline": _decline,
+    "disconnect": _disconnect,
+}
+
 
 class Command(BaseCommand):
     help = "Create demo partners, profiles, users, an operator and referrals in every state (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options) -> None:
         now = timezone.now()
-        operator = self._operator()
+        with transaction.atomic():
+            operator = self._operator()
+            sakura_location = self._partners()
+        sakura = User.objects.get(username="sakura")
+        # Each request through the actions, each in its own transaction (as a customer and a
+        # partner would make them); a request whose customer exists is left as it is.
+        for request in SAKURA_REFERRALS:
+            if not Customer.objects.filter(email=request.email).exists():
+                self._send(request, sakura_location, sakura, operator, now)
+        # What beat would have done by now: archive the ones nobody answered in time.
+        failed = sweeps.fail_overdue(now)
+        expired = sweeps.expire_overdue(now)
+        self._print_logins(failed, expired)
+
+    def _partners(self) -> Location:
+        """The demo partners with their users and profiles; returns Sakura Cloud's first office."""
         sakura_location = None
         for spec in PARTNERS:
             partner, _ = PartnerCompany.objects.get_or_create(name=spec["name"])
             for username, role, language in spec["users"]:
-                user, created = User.objects.get_or_create(
-                    username=username,
-                    defaults={
-                        "partner": partner,
-                        "role": role,
-                        "language": language,
-                        "email": f"{username}@demo.example",
-                        "time_zone": "Asia/Tokyo" if language == "ja" else "UTC",
-                    },
-                )
-                if created:
-                    user.set_password(DEMO_PASSWORD)
-                    user.save()
+                self._user(partner, username, role, language)
             for profile_spec in spec["profiles"]:
                 location = self._profile(partner, profile_spec)
                 if spec["name"].startswith("Sakura") and sakura_location is None:
                     sakura_location = location
-        sakura = User.objects.get(username="sakura")
-        for row in SAKURA_REFERRALS:
-            self._referral(sakura_location, sakura, operator, now, *row)
-        # What beat would have done by now: archive the ones nobody answered in time.
-        failed = sweeps.fail_overdue(now)
-        expired = sweeps.expire_overdue(now)
+        assert sakura_location is not None
+        return sakura_location
+
+    def _user(self, partner: PartnerCompany, username: str, role: str, language: str) -> User:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "partner": partner,
+                "role": role,
+                "language": language,
+                "email": f"{username}@demo.example",
+                "time_zone": "Asia/Tokyo" if language == "ja" else "UTC",
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        return user
+
+    def _print_logins(self, failed: list[int], expired: list[int]) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         if failed or expired:
             self.stdout.write(f"Archived {len(failed)} failed and {len(expired)} expired demo referrals.")
@@ -310,54 +401,22 @@ class Command(BaseCommand):
             profile.save(update_fields=["is_active"])
         return first
 
-    def _referral(
-        self, location, user, operator, now, name, company, language, need, area, industry, size, hours, steps
-    ):
-        email = f"{name.lower().replace(' ', '.')}@customer.example"
-        if Customer.objects.filter(email=email).exists():
-            return
-        received = now - timedelta(hours=hours)
+    def _send(self, request: DemoRequest, location: Location, user: User, operator: User, now) -> None:
+        """The customer's request, sent ``hours_ago``, then the partner's steps three hours apart."""
+        received = now - timedelta(hours=request.hours_ago)
         rfi = rfis.submit_rfi(
-            rfis.CustomerDetails(
-                contact_name=name, company_name=company, email=email, phone="+81 90-1234-5678", language=language
-            ),
+            rfis.CustomerDetails(request.name, request.company, request.email, "+81 90-1234-5678", request.language),
             [location],
             now=received,
-            need=need,
-            solution_area=area,
-            industry=industry,
-            company_size=size,
+            need=request.need,
+            solution_area=request.solution_area,
+            industry=request.industry,
+            company_size=request.company_size,
             region="JP",
             budget_range="medium",
             timeline="quarter",
             consent_to_share=True,
         )
         referral = rfi.referrals.get()
-        at = received
-        for step in steps:
-            at += timedelta(hours=3)
-            if step == "interested":
-                referral = lifecycle.mark_interested(referral, by=user, now=at)
-            elif step == "interested_long_ago":
-                referral = lifecycle.mark_interested(referral, by=user, now=received + timedelta(hours=1))
-            elif step == "not_interested":
-                referral = lifecycle.mark_not_interested(referral, by=user, now=at)
-            elif step == "accept":
-                referral = lifecycle.accept(
-                    referral,
-                    by=user,
-                    deal_value=Decimal("4800000"),
-                    currency="JPY",
-                    close_date=timezone.localdate(now) + timedelta(days=45),
-                    now=at,
-                )
-            elif step == "won":
-                referral = lifecycle.mark_won(referral, by=user, final_value=Decimal("5200000"), now=at)
-            elif step == "lost":
-                referral = lifecycle.mark_lost(referral, by=user, reason="competitor", now=at)
-            elif step == "decline":
-                referral = lifecycle.decline(
-                    referral, by=user, reason="no_capacity", note="Fully booked this quarter.", now=at
-                )
-            elif step == "disconnect":
-                referral = lifecycle.disconnect(referral, by=operator, note="Customer asked to stop.", now=at)
+        for number, step in enumerate(request.steps, start=1):
+            referral = STEPS[step](referral, user, operator, received + timedelta(hours=3 * number), now)

@@ -1,0 +1,49 @@
+"""The demo data ./dev run loads: every state for Sakura Cloud, the logins the README lists, and
+a second run that changes nothing."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from profiles.models import User
+from referrals import tally
+from referrals.models import Referral, State
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_has_a_referral_in_every_state_and_runs_again_unchanged():
+    output = seed()
+    assert "Demo data is ready." in output
+    sakura = User.objects.get(username="sakura").partner
+    states = set(Referral.objects.filter(partner=sakura).values_list("state", flat=True))
+    assert states == set(State)
+    before = list(Referral.objects.order_by("pk").values_list("pk", "state"))
+    seed()
+    assert list(Referral.objects.order_by("pk").values_list("pk", "state")) == before
+    assert tally.running([sakura.pk]) == tally.recounted([sakura.pk])
+
+
+def sign_in(client, username: str, password: str) -> bool:
+    client.logout()
+    response = client.post(reverse("login"), {"username": username, "password": password})
+    return response.status_code == 302
+
+
+def test_every_login_the_command_prints_signs_in(client):
+    output = seed()
+    printed = [line.split()[0] for line in output.splitlines() if line.startswith("  ")]
+    assert len(printed) >= 5
+    for username in printed:
+        assert sign_in(client, username, "demo-pass-2026"), username
+    assert sign_in(client, "operator", "operator-pass-2026")
