@@ -129,65 +129,16 @@ EVENTS = {  # state → the transitions that led there, as (action, from, to, ti
 
 
 def generate(*, partners: int, locations: int, users: int, referrals: int, focus: int, seed: int = 7) -> dict:
+    """The whole data set, in steps; partner 1 ("bench") gets ``focus`` of the referrals."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
     started = time.perf_counter()
     truncate()
-    copy(PartnerCompany, ({"id": i, "name": "Bench Partner" if i == 1 else f"Partner {i:05d}", "is_active": True,
-                           "created_at": now, "content_version": 0} for i in range(1, partners + 1)))  # fmt: skip
-    copy(BusinessProfile, ({
-        "id": i, "partner_id": i, "region": "JP" if i % 3 else rng.choice(REGIONS),
-        "headline": f"Partner {i} services", "description": "", "keywords": ", ".join(rng.sample(AREAS, 2)),
-        "solution_areas": json.dumps(rng.sample(AREAS, 2)), "industries": json.dumps(rng.sample(INDUSTRIES, 3)),
-        "company_sizes": json.dumps(rng.sample(SIZES, 2)), "languages": json.dumps(["ja", "en"]),
-        "is_active": True, "created_at": now, "updated_at": now,
-    } for i in range(1, partners + 1)))  # fmt: skip
-    # Every partner one location, the rest spread; partner 1 has location 1.
-    location_profile = {i: i if i <= partners else rng.randint(1, partners) for i in range(1, locations + 1)}
-    copy(Location, ({"id": i, "profile_id": p, "name": f"Office {i}", "city": "Tokyo", "address": "",
-                     "postal_code": "", "is_active": True} for i, p in location_profile.items()))  # fmt: skip
-    copy(Contact, ({"id": i, "location_id": i, "name": f"Contact {i}", "email": f"contact{i}@partner.example",
-                    "phone": "", "language": "ja", "receives_referrals": True} for i in range(1, locations + 1)))  # fmt: skip
-    password = make_password("bench-pass")
-    copy(User, ({
-        "id": i, "password": password, "is_superuser": False, "username": "bench" if i == 1 else f"user{i}",
-        "first_name": "", "last_name": "", "email": f"user{i}@partner.example", "is_staff": False, "is_active": True,
-        "date_joined": now, "partner_id": 1 if i == 1 else rng.randint(1, partners), "role": "member",
-        "language": "ja", "time_zone": "Asia/Tokyo",
-    } for i in range(1, users + 1)))  # fmt: skip
-
-    stories = []
-    for i in range(1, referrals + 1):
-        received = now - timedelta(seconds=rng.randint(60, 730 * 86400))
-        location = 1 if i <= focus else rng.randint(1, locations)
-        stories.append((i, location, referral_story(rng, received, now)))
-    copy(Customer, ({"id": i, "contact_name": f"Customer {i}", "company_name": f"Company {i}",
-                     "email": f"customer{i}@customer.example", "phone": "", "language": "ja",
-                     "created_at": s["received_at"]} for i, _location, s in stories))  # fmt: skip
-    copy(RFI, ({
-        "id": i, "customer_id": i, "source": "search", "need": f"Request {i}: move systems to the cloud",
-        "solution_area": rng.choice(AREAS), "company_size": rng.choice(SIZES), "industry": rng.choice(INDUSTRIES),
-        "region": "JP", "budget_range": "medium", "timeline": "quarter", "consent_to_share": True,
-        "status_salt": secrets.token_urlsafe(24), "created_at": s["received_at"],
-    } for i, _location, s in stories))  # fmt: skip
-    copy(Referral, ({
-        "id": i, "rfi_id": i, "partner_id": location_profile[location], "location_id": location, "source": "search",
-        "currency": "", "decline_reason": "", "lost_reason": "", "outcome_note": "", **story,
-    } for i, location, story in stories))  # fmt: skip
-
-    def events():
-        event_id = 0
-        for i, _location, story in stories:
-            event_id += 1
-            yield {"id": event_id, "referral_id": i, "action": "received", "from_state": "", "to_state": "new",
-                   "actor_kind": "customer", "note": "", "created_at": story["received_at"]}  # fmt: skip
-            for action, source, target, at in EVENTS[story["state"]]:
-                event_id += 1
-                yield {"id": event_id, "referral_id": i, "action": action, "from_state": source, "to_state": target,
-                       "actor_kind": "system" if action in ("fail", "expire") else "partner", "note": "",
-                       "created_at": story[at]}  # fmt: skip
-
-    event_count = copy(ReferralEvent, events())
+    location_profile = _partners(rng, now, partners, locations)
+    _users(rng, now, users, partners)
+    stories = _stories(rng, now, referrals, focus, locations)
+    _requests(rng, stories, location_profile)
+    event_count = copy(ReferralEvent, _events(stories))
     reset_sequences()
     tally_rows = tally.recount()  # the running figures the portal keeps (referrals/tally.py)
     with connection.cursor() as cursor:
@@ -202,6 +153,78 @@ def generate(*, partners: int, locations: int, users: int, referrals: int, focus
         "tally_rows": tally_rows,
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _partners(rng: random.Random, now: datetime, partners: int, locations: int) -> dict[int, int]:
+    """Partner companies, one profile each, their locations with a contact each. Returns each
+    location's profile (= partner) id: every partner one location, the rest spread."""
+    copy(PartnerCompany, ({"id": i, "name": "Bench Partner" if i == 1 else f"Partner {i:05d}", "is_active": True,
+                           "created_at": now, "content_version": 0} for i in range(1, partners + 1)))  # fmt: skip
+    copy(BusinessProfile, ({
+        "id": i, "partner_id": i, "region": "JP" if i % 3 else rng.choice(REGIONS),
+        "headline": f"Partner {i} services", "description": "", "keywords": ", ".join(rng.sample(AREAS, 2)),
+        "solution_areas": json.dumps(rng.sample(AREAS, 2)), "industries": json.dumps(rng.sample(INDUSTRIES, 3)),
+        "company_sizes": json.dumps(rng.sample(SIZES, 2)), "languages": json.dumps(["ja", "en"]),
+        "is_active": True, "created_at": now, "updated_at": now,
+    } for i in range(1, partners + 1)))  # fmt: skip
+    location_profile = {i: i if i <= partners else rng.randint(1, partners) for i in range(1, locations + 1)}
+    copy(Location, ({"id": i, "profile_id": p, "name": f"Office {i}", "city": "Tokyo", "address": "",
+                     "postal_code": "", "is_active": True} for i, p in location_profile.items()))  # fmt: skip
+    copy(Contact, ({"id": i, "location_id": i, "name": f"Contact {i}", "email": f"contact{i}@partner.example",
+                    "phone": "", "language": "ja", "receives_referrals": True} for i in range(1, locations + 1)))  # fmt: skip
+    return location_profile
+
+
+def _users(rng: random.Random, now: datetime, users: int, partners: int) -> None:
+    """Partner users; user 1, "bench", belongs to partner 1."""
+    password = make_password("bench-pass")
+    copy(User, ({
+        "id": i, "password": password, "is_superuser": False, "username": "bench" if i == 1 else f"user{i}",
+        "first_name": "", "last_name": "", "email": f"user{i}@partner.example", "is_staff": False, "is_active": True,
+        "date_joined": now, "partner_id": 1 if i == 1 else rng.randint(1, partners), "role": "member",
+        "language": "ja", "time_zone": "Asia/Tokyo",
+    } for i in range(1, users + 1)))  # fmt: skip
+
+
+def _stories(rng: random.Random, now: datetime, referrals: int, focus: int, locations: int) -> list:
+    """For each referral: its location and its life so far (state and timestamps)."""
+    stories = []
+    for i in range(1, referrals + 1):
+        received = now - timedelta(seconds=rng.randint(60, 730 * 86400))
+        location = 1 if i <= focus else rng.randint(1, locations)
+        stories.append((i, location, referral_story(rng, received, now)))
+    return stories
+
+
+def _requests(rng: random.Random, stories: list, location_profile: dict[int, int]) -> None:
+    """One customer and one request per referral, and the referrals."""
+    copy(Customer, ({"id": i, "contact_name": f"Customer {i}", "company_name": f"Company {i}",
+                     "email": f"customer{i}@customer.example", "phone": "", "language": "ja",
+                     "created_at": s["received_at"]} for i, _location, s in stories))  # fmt: skip
+    copy(RFI, ({
+        "id": i, "customer_id": i, "source": "search", "need": f"Request {i}: move systems to the cloud",
+        "solution_area": rng.choice(AREAS), "company_size": rng.choice(SIZES), "industry": rng.choice(INDUSTRIES),
+        "region": "JP", "budget_range": "medium", "timeline": "quarter", "consent_to_share": True,
+        "status_salt": secrets.token_urlsafe(24), "created_at": s["received_at"],
+    } for i, _location, s in stories))  # fmt: skip
+    copy(Referral, ({
+        "id": i, "rfi_id": i, "partner_id": location_profile[location], "location_id": location, "source": "search",
+        "currency": "", "decline_reason": "", "lost_reason": "", "outcome_note": "", **story,
+    } for i, location, story in stories))  # fmt: skip
+
+
+def _events(stories: list):
+    """Each referral's timeline: its arrival, then the transitions that led to its state."""
+    event_id = 0
+    for i, _location, story in stories:
+        event_id += 1
+        yield {"id": event_id, "referral_id": i, "action": "received", "from_state": "", "to_state": "new",
+               "actor_kind": "customer", "note": "", "created_at": story["received_at"]}  # fmt: skip
+        for action, source, target, at in EVENTS[story["state"]]:
+            event_id += 1
+            yield {"id": event_id, "referral_id": i, "action": action, "from_state": source, "to_state": target,
+                   "actor_kind": "system" if action in ("fail", "expire") else "partner", "note": "",
+                   "created_at": story[at]}  # fmt: skip
 
 
 def main() -> None:

@@ -17,15 +17,13 @@ from profiles.models import Location
 
 from . import caching, insights
 from .charts import Bar, BarChart
-from .models import DeclineReason, LostReason, Referral, Source
+from .filters import PeriodFilters
+from .models import DeclineReason, LostReason, Referral
 from .views import partner_required
 
 
-class InsightFilters(forms.Form):
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+class InsightFilters(PeriodFilters):
     location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none(), required=False)
-    source = forms.ChoiceField(label=_("Source"), choices=[("", _("All sources")), *Source.choices], required=False)
 
     def __init__(self, *args, partner_id: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -33,22 +31,8 @@ class InsightFilters(forms.Form):
         self.fields["location"].empty_label = _("All locations")
         self.fields["location"].label_from_instance = lambda location: f"{location.name} ({location.city})"
 
-    def clean(self):
-        data = super().clean()
-        if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise forms.ValidationError(_("The start of the period must come before its end."))
-        return data
-
-    def apply(self, referrals):
-        if not self.is_valid():
-            return referrals
-        data = self.cleaned_data
-        referrals = referrals.received_between(data["since"], data["until"])
-        if data["location"]:
-            referrals = referrals.filter(location=data["location"])
-        if data["source"]:
-            referrals = referrals.filter(source=data["source"])
-        return referrals
+    def narrowing(self, data):
+        return {"location": data["location"]} if data["location"] else {}
 
 
 def hours(duration: timedelta | None) -> str:

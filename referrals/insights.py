@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from .models import DeclineReason, LostReason, Referral, State
+from .models import DeclineReason, LostReason, Referral, State, answered_in_time
 
 
 @dataclass
@@ -64,59 +63,70 @@ def percentile(sorted_values: list[timedelta], fraction: float) -> timedelta:
 
 def compute(referrals: QuerySet[Referral]) -> Insights:
     """Figures over ``referrals`` (already filtered to a partner, a period, a location, a source)."""
-    recommended = settings.REFERRAL_RESPONSE_RECOMMENDED
-    response_time = ExpressionWrapper(F("first_response_at") - F("received_at"), output_field=DurationField())
-    totals = referrals.aggregate(
+    insights = Insights(**_funnel(referrals))
+    _response_times(insights, referrals)
+    _outcomes(insights, referrals)
+    _values(insights, referrals)
+    insights.decline_reasons = _reasons(referrals.filter(state=State.DECLINED), "decline_reason", DeclineReason)
+    insights.lost_reasons = _reasons(referrals.filter(state=State.LOST), "lost_reason", LostReason)
+    insights.months = _months(referrals)
+    return insights
+
+
+def _funnel(referrals: QuerySet[Referral]) -> dict[str, int]:
+    """How many arrived, were answered (in time), reached evaluating and negotiating: one query."""
+    return referrals.aggregate(
         received=Count("pk"),
         answered=Count("pk", filter=Q(first_response_at__isnull=False)),
+        answered_within_24h=Count("pk", filter=answered_in_time()),
         reached_evaluating=Count("pk", filter=Q(evaluating_at__isnull=False)),
         reached_negotiating=Count("pk", filter=Q(accepted_at__isnull=False)),
     )
-    insights = Insights(**totals)
+
+
+def _response_times(insights: Insights, referrals: QuerySet[Referral]) -> None:
+    """The median and 90th percentile of the first responses."""
+    response_time = ExpressionWrapper(F("first_response_at") - F("received_at"), output_field=DurationField())
     durations = sorted(
         referrals.filter(first_response_at__isnull=False)
         .annotate(response=response_time)
         .values_list("response", flat=True)
     )
-    insights.answered_within_24h = sum(1 for duration in durations if duration <= recommended)
     if durations:
         insights.median_response = statistics.median(durations)
         insights.p90_response = percentile(durations, 0.9)
 
+
+def _outcomes(insights: Insights, referrals: QuerySet[Referral]) -> None:
     insights.by_state = dict(referrals.order_by().values_list("state").annotate(n=Count("pk")))
     insights.won = insights.by_state.get(State.WON, 0)
     insights.lost = insights.by_state.get(State.LOST, 0)
-    insights.pipeline_by_currency = dict(
-        referrals.filter(state=State.NEGOTIATING)
-        .order_by()
-        .values_list("currency")
-        .annotate(total=Sum("deal_value"))
-        .order_by("currency")
-    )
-    insights.won_by_currency = dict(
-        referrals.filter(state=State.WON)
-        .order_by()
-        .values_list("currency")
-        .annotate(total=Sum("final_value"))
-        .order_by("currency")
-    )
-    insights.decline_reasons = _reasons(referrals.filter(state=State.DECLINED), "decline_reason", DeclineReason)
-    insights.lost_reasons = _reasons(referrals.filter(state=State.LOST), "lost_reason", LostReason)
-    insights.months = list(
+
+
+def _values(insights: Insights, referrals: QuerySet[Referral]) -> None:
+    """The pipeline and what was won, per currency: never added across currencies."""
+    insights.pipeline_by_currency = _sum_by_currency(referrals.filter(state=State.NEGOTIATING), "deal_value")
+    insights.won_by_currency = _sum_by_currency(referrals.filter(state=State.WON), "final_value")
+
+
+def _sum_by_currency(referrals: QuerySet[Referral], field: str) -> dict[str, Decimal]:
+    return dict(referrals.order_by().values_list("currency").annotate(total=Sum(field)).order_by("currency"))
+
+
+def _months(referrals: QuerySet[Referral]) -> list[dict]:
+    """Per month (in the reader's time zone): received, answered in time, won, lapsed."""
+    return list(
         referrals.annotate(month=TruncMonth("received_at", tzinfo=timezone.get_current_timezone()))
         .order_by()
         .values("month")
         .annotate(
             received=Count("pk"),
-            answered_within_24h=Count(
-                "pk", filter=Q(first_response_at__isnull=False, first_response_at__lte=F("received_at") + recommended)
-            ),
+            answered_within_24h=Count("pk", filter=answered_in_time()),
             won=Count("pk", filter=Q(state=State.WON)),
             lapsed=Count("pk", filter=Q(state__in=[State.FAILED, State.EXPIRED])),
         )
         .order_by("month")
     )
-    return insights
 
 
 def _reasons(referrals: QuerySet[Referral], field_name: str, choices) -> dict[str, int]:
@@ -157,15 +167,12 @@ class PartnerRow:
 
 def by_partner(referrals: QuerySet[Referral]) -> list[PartnerRow]:
     """The operator's view: one row per partner, in three queries whatever the numbers."""
-    recommended = settings.REFERRAL_RESPONSE_RECOMMENDED
     counts = (
         referrals.order_by()
         .values("partner_id", "partner__name")
         .annotate(
             received=Count("pk"),
-            answered_within_24h=Count(
-                "pk", filter=Q(first_response_at__isnull=False, first_response_at__lte=F("received_at") + recommended)
-            ),
+            answered_within_24h=Count("pk", filter=answered_in_time()),
             won=Count("pk", filter=Q(state=State.WON)),
             lost=Count("pk", filter=Q(state=State.LOST)),
             failed=Count("pk", filter=Q(state=State.FAILED)),

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from common import csv_export
 from profiles.choices import Region
 
+from .filters import PeriodFilters
 from .insights import PartnerRow, by_partner
-from .models import Referral, Source
+from .models import Referral
 
 # column key → (label, sort key)
 COLUMNS = {
@@ -29,23 +30,14 @@ COLUMNS = {
 }
 
 
-class ReportFilters(forms.Form):
-    since = forms.DateField(label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    source = forms.ChoiceField(label=_("source"), choices=[("", _("All")), *Source.choices], required=False)
+class ReportFilters(PeriodFilters):
     region = forms.ChoiceField(label=_("region"), choices=[("", _("All")), *Region.choices], required=False)
 
+    def narrowing(self, data):
+        return {"rfi__region": data["region"]} if data["region"] else {}
+
     def referrals(self):
-        referrals = Referral.objects.all()
-        if not self.is_valid():
-            return referrals
-        data = self.cleaned_data
-        referrals = referrals.received_between(data["since"], data["until"])
-        if data["source"]:
-            referrals = referrals.filter(source=data["source"])
-        if data["region"]:
-            referrals = referrals.filter(rfi__region=data["region"])
-        return referrals
+        return self.apply(Referral.objects.all())
 
 
 def sorted_rows(rows: list[PartnerRow], order: str) -> list[PartnerRow]:

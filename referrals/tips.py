@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Q
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,7 +15,7 @@ from profiles.choices import SolutionArea
 from profiles.models import BusinessProfile, Location, User
 
 from . import caching
-from .models import Referral, State
+from .models import Referral, State, answered_in_time
 
 
 def cached_for(user: User, now: datetime) -> list[str]:
@@ -27,45 +26,55 @@ def cached_for(user: User, now: datetime) -> list[str]:
 
 
 def for_partner(partner_id: int, now: datetime) -> list[str]:
-    tips: list[str] = []
+    """The seed's advice, where the partner's own figures call for it, most pressing first."""
+    recent = Referral.objects.filter(partner_id=partner_id, received_at__gte=now - timedelta(days=90))
+    return [
+        *_contacts_missing(partner_id),
+        *_answer_faster(recent),
+        *_specialty_turned_down(partner_id, recent),
+        *_outcomes_to_report(partner_id, now),
+    ]
+
+
+def _contacts_missing(partner_id: int) -> list[str]:
+    """Check the contacts of every location: nobody hears of a location's referrals without one."""
     silent = Location.objects.filter(profile__partner_id=partner_id, profile__is_active=True, is_active=True).exclude(
         pk__in=Location.objects.receiving()
     )
-    for location in silent.order_by("name")[:3]:
-        tips.append(
-            _("Add a contact to %(location)s: nobody there receives the new-referral emails.")
-            % {"location": location.name}
-        )
+    return [
+        _("Add a contact to %(location)s: nobody there receives the new-referral emails.") % {"location": location.name}
+        for location in silent.order_by("name")[:3]
+    ]
 
-    recent = Referral.objects.filter(partner_id=partner_id, received_at__gte=now - timedelta(days=90))
-    figures = recent.aggregate(
-        received=Count("pk"),
-        in_time=Count(
-            "pk",
-            filter=Q(first_response_at__lte=F("received_at") + settings.REFERRAL_RESPONSE_RECOMMENDED),
-        ),
-    )
-    if figures["received"] >= 3 and figures["in_time"] / figures["received"] < 0.8:
-        tips.append(
-            _(
-                "Answer within 24 hours: in the last 90 days you answered %(share)d%% of referrals in time. "
-                "Fast answers rank you higher in partner search."
-            )
-            % {"share": round(100 * figures["in_time"] / figures["received"])}
-        )
 
+def _answer_faster(recent: QuerySet[Referral]) -> list[str]:
+    """Answer within 24 hours, when the last 90 days fell short of four in five."""
+    figures = recent.aggregate(received=Count("pk"), in_time=Count("pk", filter=answered_in_time()))
+    if figures["received"] < 3 or figures["in_time"] / figures["received"] >= 0.8:
+        return []
+    return [
+        _(
+            "Answer within 24 hours: in the last 90 days you answered %(share)d%% of referrals in time. "
+            "Fast answers rank you higher in partner search."
+        )
+        % {"share": round(100 * figures["in_time"] / figures["received"])}
+    ]
+
+
+def _specialty_turned_down(partner_id: int, recent: QuerySet[Referral]) -> list[str]:
+    """Keep the profile to what you take: a specialty you keep turning down brings the wrong referrals."""
     offered = set()
     for profile in BusinessProfile.objects.filter(partner_id=partner_id, is_active=True):
         offered.update(profile.solution_areas)
-    skipped = (
+    turned_down = (
         recent.filter(state__in=[State.SKIPPED, State.DECLINED])
         .values_list("rfi__solution_area")
         .annotate(n=Count("pk"))
         .order_by("-n")
     )
-    for area, count in skipped:
+    for area, count in turned_down:
         if area in offered and count >= 3:
-            tips.append(
+            return [
                 ngettext(
                     "You turned down %(count)d referral about %(area)s: if you do not want them, remove it from "
                     "your profile's specialties.",
@@ -74,17 +83,20 @@ def for_partner(partner_id: int, now: datetime) -> list[str]:
                     count,
                 )
                 % {"count": count, "area": SolutionArea(area).label}
-            )
-            break
+            ]
+    return []
 
+
+def _outcomes_to_report(partner_id: int, now: datetime) -> list[str]:
+    """Report outcomes: deals whose estimated close date has passed."""
     overdue = Referral.objects.filter(partner_id=partner_id, state=State.NEGOTIATING, close_date__lt=now.date()).count()
-    if overdue:
-        tips.append(
-            ngettext(
-                "Report the outcome of %(count)d referral whose estimated close date has passed: won or lost.",
-                "Report the outcome of %(count)d referrals whose estimated close date has passed: won or lost.",
-                overdue,
-            )
-            % {"count": overdue}
+    if not overdue:
+        return []
+    return [
+        ngettext(
+            "Report the outcome of %(count)d referral whose estimated close date has passed: won or lost.",
+            "Report the outcome of %(count)d referrals whose estimated close date has passed: won or lost.",
+            overdue,
         )
-    return tips
+        % {"count": overdue}
+    ]
