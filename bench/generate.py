@@ -42,7 +42,7 @@ RECENT = ["new"] * 40 + ["evaluating"] * 35 + ["negotiating"] * 15 + ["skipped"]
 
 
 def columns(model: type[models.Model]) -> list[str]:
-    return [field.column for field in model._meta.concrete_fields]
+    return [str(field.column) for field in model._meta.concrete_fields]
 
 
 def copy(model: type[models.Model], rows) -> int:

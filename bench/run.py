@@ -58,7 +58,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 class Client:
     def __init__(self, port: int) -> None:
-        self.port, self.cookies = port, {}
+        self.port = port
+        self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes, http.client.HTTPResponse]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -80,7 +81,9 @@ class Client:
 
     def sign_in(self, username: str, password: str) -> None:
         _status, page, _ = self.request("GET", "/accounts/login/")
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+        found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert found, "the sign-in page has its CSRF token"
+        token = found.group(1).decode()
         status, _, _ = self.request(
             "POST", "/accounts/login/", {"csrfmiddlewaretoken": token, "username": username, "password": password}
         )
@@ -166,6 +169,7 @@ def bench_pages(*, seconds: float, concurrency: int) -> dict:
         client = Client(port)
         client.sign_in("bench", "bench-pass")
         referral = Referral.objects.filter(partner_id=1, state="negotiating").order_by("-received_at").first()
+        assert referral is not None, "the data set gives partner 1 negotiating referrals"
         pages = {
             "inbox (archived tab, 10,000 referrals)": "/referrals/?tab=archived",
             "referral page": f"/referrals/{referral.pk}/",

@@ -74,7 +74,9 @@ class RFIForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["locations"].queryset = reachable_locations()
+        locations = self.fields["locations"]
+        assert isinstance(locations, forms.ModelMultipleChoiceField)
+        locations.queryset = reachable_locations()
 
     def clean_need(self) -> str:
         need = self.cleaned_data["need"].strip()

@@ -64,7 +64,7 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
         rate = f"{settings.RFI_RATE_LIMIT}/h"
         if ratelimit.exhausted(request, "rfi", rate=rate):
             messages.error(request, _("Too many requests from your network in the last hour. Please try again later."))
-            return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(form)}, status=429)
+            return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(request)}, status=429)
         if form.is_valid():
             ratelimit.count(request, "rfi", rate=rate)
             data = form.cleaned_data
@@ -82,7 +82,7 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("Your request was sent. We emailed you a link to this page."))
             return redirect("rfi_status", token=rfi.status_token)
-        return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(form)}, status=400)
+        return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(request)}, status=400)
 
     chosen_ids = [value for value in request.GET.getlist("location") if value.isdigit()]
     initial = {name: request.GET[name] for name in PREFILL if request.GET.get(name)}
@@ -94,8 +94,8 @@ def _locations(ids):
     return list(reachable_locations().filter(pk__in=ids).order_by("profile__partner__name"))
 
 
-def _chosen(form: RFIForm):
-    return _locations([value for value in form.data.getlist("locations") if value.isdigit()])
+def _chosen(request: HttpRequest):
+    return _locations([value for value in request.POST.getlist("locations") if value.isdigit()])
 
 
 def _rfi(token: str) -> RFI:

@@ -50,9 +50,9 @@ class Mailbox:
     @staticmethod
     def parts(message: EmailMessage) -> tuple[str, str]:
         """(plain text, HTML) of a message."""
-        text = message.get_body(("plain",)).get_content()
-        html = message.get_body(("html",)).get_content()
-        return text, html
+        text, html = message.get_body(("plain",)), message.get_body(("html",))
+        assert text is not None and html is not None, "every email has a text and an HTML part"
+        return text.get_content(), html.get_content()
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from axes.utils import reset as reset_sign_in_failures
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
@@ -20,7 +21,7 @@ from .forms import OutboxPasswordResetForm
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = OutboxPasswordResetForm
 
-    def form_valid(self, form: OutboxPasswordResetForm) -> HttpResponse:
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         # Per client and per address alike for known and unknown addresses: a refusal tells
         # nobody whether an account exists.
         address = form.cleaned_data["email"].strip().lower()
@@ -32,7 +33,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             form.add_error(
                 None, _("Too many reset requests for this address or from your network. Try again in an hour.")
             )
-            return render(self.request, self.template_name, self.get_context_data(form=form), status=429)
+            return render(self.request, self.get_template_names(), self.get_context_data(form=form), status=429)
         for group, rate, key in limits:
             ratelimit.count(self.request, group, rate=rate, key=key)
         return super().form_valid(form)

@@ -39,11 +39,11 @@ class PartnerCompanyAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("users"), ordering="user_count")
     def user_count(self, company: PartnerCompany) -> int:
-        return company.user_count
+        return company.user_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description=_("business profiles"), ordering="profile_count")
     def profile_count(self, company: PartnerCompany) -> int:
-        return company.profile_count
+        return company.profile_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def save_formset(self, request, form, formset, change):
         # Users added here sign in after a password reset; they never get a password by email.
@@ -63,7 +63,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "email", "first_name", "last_name", "partner__name")
     autocomplete_fields = ("partner",)
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Partner"), {"fields": ("partner", "role", "language", "time_zone")}),
     )
     add_fieldsets = (
@@ -169,7 +169,7 @@ class BusinessProfileAdmin(nested_admin.NestedModelAdmin):
 
     @admin.display(description=_("locations"), ordering="location_count")
     def location_count(self, profile: BusinessProfile) -> int:
-        return profile.location_count
+        return profile.location_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.action(description=_("Activate the selected profiles"), permissions=["change"])
     def activate(self, request: HttpRequest, queryset) -> None:

@@ -41,7 +41,7 @@ def reset_url(user: User) -> str:
 class OutboxPasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         # Users of a partner company that was deactivated have no access left to reset.
-        return (user for user in super().get_users(email) if user.partner_id is None or user.partner.is_active)
+        return (user for user in super().get_users(email) if user.partner is None or user.partner.is_active)
 
     def save(self, *args, **kwargs) -> None:
         with transaction.atomic():

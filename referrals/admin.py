@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import has_transition_perm
 
 from profiles.choices import Language
-from profiles.models import Location
+from profiles.models import Location, User
 
 from . import lifecycle, privacy, registry, rfis
 from .models import RFI, Customer, Referral, ReferralEvent, Source, State
@@ -86,7 +86,7 @@ class ReferralAdmin(admin.ModelAdmin):
             },
         ),
     )
-    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"] if isinstance(name, str)]
     actions = ["disconnect_selected"]
 
     def get_urls(self):
@@ -117,14 +117,16 @@ class ReferralAdmin(admin.ModelAdmin):
         referral = self.get_object(request, object_id)
         if referral is None:
             raise Http404
-        if action not in [allowed.name for allowed in registry.allowed(referral, request.user)]:
+        operator = request.user
+        assert isinstance(operator, User)  # the admin serves signed-in staff only
+        if action not in [allowed.name for allowed in registry.allowed(referral, operator)]:
             raise PermissionDenied
         chosen = registry.ACTIONS[action]
         form = chosen.form(request.POST or None, referral=referral, action=action)
         back = reverse("admin:referrals_referral_change", args=[referral.pk])
         if request.method == "POST" and form.is_valid():
             try:
-                chosen.perform(form, request.user)
+                chosen.perform(form, operator)
             except lifecycle.ReferralConflict as conflict:
                 self.message_user(request, str(conflict), messages.ERROR)
                 return HttpResponseRedirect(back)
@@ -132,7 +134,7 @@ class ReferralAdmin(admin.ModelAdmin):
                 for field, errors in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                self.message_user(request, chosen.done, messages.SUCCESS)
+                self.message_user(request, str(chosen.done), messages.SUCCESS)
                 return HttpResponseRedirect(back)
         context = {
             **self.admin_site.each_context(request),
@@ -171,7 +173,7 @@ class ReferralAdmin(admin.ModelAdmin):
         return _("%(value)s %(currency)s, closing by %(date)s") % {
             "value": number_format(referral.deal_value, 2, force_grouping=True),
             "currency": referral.currency,
-            "date": date_format(referral.close_date, "DATE_FORMAT"),
+            "date": date_format(referral.close_date, "DATE_FORMAT") if referral.close_date else "—",
         }
 
     @admin.display(description=_("outcome"))
@@ -196,7 +198,7 @@ class ReferralAdmin(admin.ModelAdmin):
             try:
                 if not has_transition_perm(referral.disconnect, request.user):
                     raise PermissionDenied
-                lifecycle.disconnect(referral, by=request.user)
+                lifecycle.disconnect(referral, by=request.user)  # type: ignore[arg-type]  # staff, signed in
                 done += 1
             except lifecycle.ReferralConflict:
                 continue
@@ -310,7 +312,7 @@ class RFIAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The request and its referrals are written by rfis.submit_rfi in a transaction of its
         # own (durable): the one Django's admin opens around a form would nest it.
-        return self._changeform_view(request, object_id, form_url, extra_context)
+        return self._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[attr-defined]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # A request is a record: nothing on its page is saved.

@@ -23,6 +23,7 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from profiles.auth import partner_of
 from profiles.models import PartnerCompany, User
 
 FRAGMENT_SECONDS = 300  # page fragments, in each web process
@@ -44,7 +45,7 @@ class Key:
 
 
 def _key(kind: str, user: User, *parts: object, timeout: int) -> Key:
-    partner = user.partner  # loaded with the user (profiles.auth)
+    partner = partner_of(user)  # loaded with the user (profiles.auth.PortalBackend)
     shown_as = (get_language(), timezone.get_current_timezone_name())
     raw = repr((kind, partner.pk, partner.content_version, *shown_as, *parts))
     return Key(f"{kind}:{hashlib.sha256(raw.encode()).hexdigest()}", timeout)

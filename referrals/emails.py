@@ -106,6 +106,8 @@ def choose_another_partner(referral: Referral) -> list[Message]:
 
 @at_send_time("choose_another_partner")
 def build_choose_another_partner(email: OutboundEmail, *, reveal: bool) -> Message | None:
+    if email.about_id is None:
+        return None
     referral = (
         Referral.objects.select_related("rfi__customer", "partner", "location")
         .filter(pk=email.about_id, rfi__customer__erased_at__isnull=True)
@@ -144,6 +146,8 @@ def rfi_received(rfi: RFI) -> list[Message]:
 
 @at_send_time("rfi_received")
 def build_rfi_received(email: OutboundEmail, *, reveal: bool) -> Message | None:
+    if email.about_id is None:
+        return None
     rfi = RFI.objects.filter(pk=email.about_id, customer__erased_at__isnull=True).first()
     if rfi is None:
         return None

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .models import Referral, Source
+from .models import ReferralQuerySet, Source
 
 
 class PeriodFilters(forms.Form):
@@ -19,8 +18,8 @@ class PeriodFilters(forms.Form):
     until = forms.DateField(label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     source = forms.ChoiceField(label=_("Source"), choices=[("", _("All sources")), *Source.choices], required=False)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             raise forms.ValidationError(_("The start of the period must come before its end."))
         return data
@@ -28,7 +27,7 @@ class PeriodFilters(forms.Form):
     def narrowing(self, data: dict[str, Any]) -> dict[str, Any]:
         return {}
 
-    def apply(self, referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    def apply(self, referrals: ReferralQuerySet) -> ReferralQuerySet:
         if not self.is_valid():
             return referrals
         data = self.cleaned_data

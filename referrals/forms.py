@@ -54,7 +54,7 @@ class AcceptForm(ActionForm):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if "deal_value" not in self.errors:
             self.run_check(lifecycle.clean_amount, data.get("deal_value"), "deal_value")
         self.run_check(lifecycle.clean_currency, data.get("currency") or "")
@@ -79,10 +79,12 @@ class ReasonForm(NoteForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = [("", "—"), *self.reasons.choices]
+        reason = self.fields["reason"]
+        assert isinstance(reason, forms.ChoiceField)
+        reason.choices = [("", "—"), *self.reasons.choices]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         self.run_check(lifecycle.clean_reason, data.get("reason") or "", self.reasons)
         return data
 
@@ -104,7 +106,7 @@ class WonForm(ActionForm):
         super().__init__(*args, referral=referral, **kwargs)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if "final_value" not in self.errors:
             self.run_check(lifecycle.clean_amount, data.get("final_value"), "final_value")
         return data

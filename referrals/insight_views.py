@@ -8,11 +8,12 @@ from functools import partial
 
 from django import forms
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from profiles.auth import PartnerRequest, partner_of
 from profiles.models import Location
 
 from . import caching, insights
@@ -22,14 +23,21 @@ from .models import DeclineReason, LostReason, Referral
 from .views import partner_required
 
 
+class LocationChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Location) -> str:
+        return f"{obj.name} ({obj.city})"
+
+
 class InsightFilters(PeriodFilters):
-    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none(), required=False)
+    location = LocationChoice(
+        label=_("Location"), queryset=Location.objects.none(), required=False, empty_label=_("All locations")
+    )
 
     def __init__(self, *args, partner_id: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = Location.objects.filter(profile__partner_id=partner_id).order_by("name")
-        self.fields["location"].empty_label = _("All locations")
-        self.fields["location"].label_from_instance = lambda location: f"{location.name} ({location.city})"
+        location = self.fields["location"]
+        assert isinstance(location, LocationChoice)
+        location.queryset = Location.objects.filter(profile__partner_id=partner_id).order_by("name")
 
     def narrowing(self, data):
         return {"location": data["location"]} if data["location"] else {}
@@ -49,13 +57,14 @@ def _chosen(filters: InsightFilters) -> list:
     return sorted((name, str(getattr(value, "pk", value))) for name, value in filters.cleaned_data.items())
 
 
-def _shown(request: HttpRequest, filters: InsightFilters, key: caching.Key) -> dict:
+def _shown(request: PartnerRequest, filters: InsightFilters, key: caching.Key) -> dict:
     """What the page shows of the figures, computed again when something of the partner's changed."""
     figures = cache.get_or_set(
         key.value, lambda: insights.compute(filters.apply(Referral.objects.for_user(request.user))), key.timeout
     )
+    assert isinstance(figures, insights.Insights)
     funnel = BarChart(
-        _("From new to won"),
+        str(_("From new to won")),
         [
             Bar(str(_("Received")), figures.received, str(figures.received)),
             Bar(str(_("Evaluating")), figures.reached_evaluating, str(figures.reached_evaluating)),
@@ -64,7 +73,7 @@ def _shown(request: HttpRequest, filters: InsightFilters, key: caching.Key) -> d
         ],
     )
     months = BarChart(
-        _("Referrals received by month"),
+        str(_("Referrals received by month")),
         [Bar(row["month"].strftime("%Y-%m"), row["received"], str(row["received"])) for row in figures.months],
     )
     reasons = [
@@ -82,8 +91,8 @@ def _shown(request: HttpRequest, filters: InsightFilters, key: caching.Key) -> d
 
 
 @partner_required
-def partner_insights(request: HttpRequest) -> HttpResponse:
-    filters = InsightFilters(request.GET or None, partner_id=request.user.partner_id)
+def partner_insights(request: PartnerRequest) -> HttpResponse:
+    filters = InsightFilters(request.GET or None, partner_id=partner_of(request.user).pk)
     key = caching.insights_figures(request.user, filters=_chosen(filters))
     # Read only when the cached fragment under the same key is rendered afresh.
     shown = SimpleLazyObject(lambda: _shown(request, filters, key))

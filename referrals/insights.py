@@ -7,10 +7,10 @@ aggregates in the database, and the response-time percentiles from one list of d
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -54,7 +54,8 @@ class Insights:
 
 
 def percentile(sorted_values: list[timedelta], fraction: float) -> timedelta:
-    """Linear interpolation between the closest ranks (as PostgreSQL's percentile_cont)."""
+    """Linear interpolation between the closest ranks (as PostgreSQL's percentile_cont); 0.5 is
+    the median."""
     position = (len(sorted_values) - 1) * fraction
     lower = int(position)
     upper = min(lower + 1, len(sorted_values) - 1)
@@ -63,7 +64,9 @@ def percentile(sorted_values: list[timedelta], fraction: float) -> timedelta:
 
 def compute(referrals: QuerySet[Referral]) -> Insights:
     """Figures over ``referrals`` (already filtered to a partner, a period, a location, a source)."""
-    insights = Insights(**_funnel(referrals))
+    insights = Insights()
+    for name, value in _funnel(referrals).items():
+        setattr(insights, name, value)
     _response_times(insights, referrals)
     _outcomes(insights, referrals)
     _values(insights, referrals)
@@ -93,7 +96,7 @@ def _response_times(insights: Insights, referrals: QuerySet[Referral]) -> None:
         .values_list("response", flat=True)
     )
     if durations:
-        insights.median_response = statistics.median(durations)
+        insights.median_response = percentile(durations, 0.5)
         insights.p90_response = percentile(durations, 0.9)
 
 
@@ -113,9 +116,9 @@ def _sum_by_currency(referrals: QuerySet[Referral], field: str) -> dict[str, Dec
     return dict(referrals.order_by().values_list("currency").annotate(total=Sum(field)).order_by("currency"))
 
 
-def _months(referrals: QuerySet[Referral]) -> list[dict]:
+def _months(referrals: QuerySet[Referral]) -> list[dict[str, Any]]:
     """Per month (in the reader's time zone): received, answered in time, won, lapsed."""
-    return list(
+    rows = (
         referrals.annotate(month=TruncMonth("received_at", tzinfo=timezone.get_current_timezone()))
         .order_by()
         .values("month")
@@ -127,6 +130,7 @@ def _months(referrals: QuerySet[Referral]) -> list[dict]:
         )
         .order_by("month")
     )
+    return [dict(row) for row in rows]
 
 
 def _reasons(referrals: QuerySet[Referral], field_name: str, choices) -> dict[str, int]:
@@ -202,7 +206,9 @@ def by_partner(referrals: QuerySet[Referral]) -> list[PartnerRow]:
             partner=row["partner__name"],
             received=row["received"],
             answered_within_24h=row["answered_within_24h"],
-            median_response=statistics.median(durations[row["partner_id"]]) if row["partner_id"] in durations else None,
+            median_response=percentile(sorted(durations[row["partner_id"]]), 0.5)
+            if row["partner_id"] in durations
+            else None,
             won=row["won"],
             lost=row["lost"],
             failed=row["failed"],

@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMField, FSMModelMixin, Transition, transition
 
 from common.choices import ChoiceLabelsMixin
 from profiles.choices import CompanySize, Currency, Industry, Language, Region, SolutionArea
@@ -259,35 +260,47 @@ def answered_in_time() -> Q:
     )
 
 
-def _may_act_for_partner(referral: Referral, user: User) -> bool:
+# django-fsm calls permissions with (instance, user) and conditions with (instance), typed for
+# any model and any user: each predicate checks what it was given.
+
+
+def _may_act_for_partner(referral: models.Model, user: object) -> bool:
     """Partner actions: the referral's own partner users, or operator staff acting for them."""
-    if not user.is_authenticated or not user.is_active:
+    from profiles.models import User
+
+    if not isinstance(referral, Referral) or not isinstance(user, User) or not user.is_active:
         return False
     if user.partner_id is not None:
         return user.partner_id == referral.partner_id
     return user.is_staff and user.has_perm("referrals.change_referral")
 
 
-def _may_disconnect(referral: Referral, user: User) -> bool:
+def _may_disconnect(referral: models.Model, user: object) -> bool:
     """Only operator staff disconnect from the portal; customers withdraw through their status link."""
-    return user.is_authenticated and user.is_active and user.is_staff and user.has_perm("referrals.change_referral")
+    from profiles.models import User
+
+    return isinstance(user, User) and user.is_active and user.is_staff and user.has_perm("referrals.change_referral")
 
 
-def _has_estimate(referral: Referral) -> bool:
+def _has_estimate(referral: models.Model) -> bool:
+    assert isinstance(referral, Referral)
     return bool(
         referral.deal_value is not None and referral.deal_value > 0 and referral.currency and referral.close_date
     )
 
 
-def _has_decline_reason(referral: Referral) -> bool:
+def _has_decline_reason(referral: models.Model) -> bool:
+    assert isinstance(referral, Referral)
     return bool(referral.decline_reason)
 
 
-def _has_final_value(referral: Referral) -> bool:
+def _has_final_value(referral: models.Model) -> bool:
+    assert isinstance(referral, Referral)
     return referral.final_value is not None and referral.final_value > 0 and bool(referral.currency)
 
 
-def _has_lost_reason(referral: Referral) -> bool:
+def _has_lost_reason(referral: models.Model) -> bool:
+    assert isinstance(referral, Referral)
     return bool(referral.lost_reason)
 
 
@@ -349,6 +362,10 @@ class Referral(ChoiceLabelsMixin, FSMModelMixin, models.Model):
     )
 
     objects = ReferralQuerySet.as_manager()
+
+    if TYPE_CHECKING:  # added by django-fsm for the ``state`` field
+
+        def get_all_state_transitions(self) -> Iterator[Transition]: ...
 
     class Meta:
         verbose_name = _("referral")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -70,7 +70,7 @@ def csv_rows(rows: list[PartnerRow]) -> Iterator[list]:
         ]
 
 
-def report_view(request: HttpRequest) -> HttpResponse:
+def report_view(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     filters = ReportFilters(request.GET or None)
     order = request.GET.get("o", "-lapse_rate")
     rows = sorted_rows(by_partner(filters.referrals()), order)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import QuerySet
 
 from common.sql import is_one_of
@@ -64,6 +64,12 @@ def _queue_emails_for(ids: list[int], emails_for: Callable[[Referral], list[Mess
     enqueue(messages, now=now)
 
 
+def _column(name: str) -> str:
+    field = Referral._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(field.column)
+
+
 def _sweep(due: QuerySet[Referral], *, transition: str, note: str, now: datetime, **batching) -> list[int]:
     """Archive every overdue referral, set-based: per batch one UPDATE, one INSERT of events
     and one of emails. The UPDATE writes what ``Referral.<transition>`` writes
@@ -79,7 +85,7 @@ def _sweep(due: QuerySet[Referral], *, transition: str, note: str, now: datetime
         referral, event = Referral._meta.db_table, ReferralEvent._meta.db_table
         rfi, customer = RFI._meta.db_table, Customer._meta.db_table
         written = {"state": change.target, **change.fields, "updated_at": now}
-        assignments = ", ".join(f"{Referral._meta.get_field(name).column} = %s" for name in written)
+        assignments = ", ".join(f"{_column(name)} = %s" for name in written)
         in_batch, parameters = is_one_of("id", ids)
         with connection.cursor() as cursor:
             cursor.execute(

@@ -150,7 +150,7 @@ def running(partner_ids: Iterable[int]) -> set[tuple]:
 def by_state(partner_id: int) -> dict[str, int]:
     """How many of the partner's referrals are in each state (missing states: 0)."""
     rows = ReferralTally.objects.filter(partner_id=partner_id).order_by().values_list("state").annotate(n=Sum("count"))
-    return {state: 0 for state in State} | dict(rows)
+    return {str(state): 0 for state in State} | dict(rows)
 
 
 def records(partner_ids: list[int], solution_area: str = "") -> dict[int, dict[str, int]]:
@@ -171,4 +171,4 @@ def records(partner_ids: list[int], solution_area: str = "") -> dict[int, dict[s
         .values("partner_id")
         .annotate(**{f"total_{name}": Coalesce(Sum(field, filter=when), 0) for name, (field, when) in figures.items()})
     )
-    return {row["partner_id"]: {name: row[f"total_{name}"] for name in figures} for row in rows}
+    return {row["partner_id"]: {name: row[f"total_{name}"] for name in figures} for row in rows}  # type: ignore[literal-required]  # the names are built above

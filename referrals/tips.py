@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from profiles.auth import partner_of
 from profiles.choices import SolutionArea
 from profiles.models import BusinessProfile, Location, User
 
@@ -22,7 +23,8 @@ def cached_for(user: User, now: datetime) -> list[str]:
     """``for_partner``, computed again when something of the partner's changes, or the day or
     the language does."""
     key = caching.tips(user, day=timezone.localdate(now))
-    return cache.get_or_set(key.value, lambda: for_partner(user.partner_id, now), key.timeout)
+    partner = partner_of(user)
+    return cache.get_or_set(key.value, lambda: for_partner(partner.pk, now), key.timeout) or []
 
 
 def for_partner(partner_id: int, now: datetime) -> list[str]:

@@ -3,6 +3,7 @@ company's referral is a 404, whatever the URL."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial, wraps
@@ -14,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -23,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from common import csv_export
+from profiles.auth import PartnerRequest, partner_of
 from profiles.models import User
 
 from . import caching, registry, tally, tips
@@ -51,15 +54,16 @@ def get_referral_for_user(user: User, pk: int, *, related: bool = True) -> Refer
     return get_object_or_404(referrals, pk=pk)
 
 
-def partner_required(view):
-    """Partner pages are for partner users; operator staff have the admin. They show the
-    partner's own data, customers' details among them: no cache may keep them."""
+def partner_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Partner pages are for partner users (a ``PartnerRequest``); operator staff have the
+    admin. They show the partner's own data, customers' details among them: no cache may keep
+    them."""
 
     @never_cache
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.partner_id:
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        if not getattr(request.user, "partner_id", None):
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -67,7 +71,7 @@ def partner_required(view):
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.partner_id:
+    if request.user.is_authenticated and getattr(request.user, "partner_id", None):
         return redirect("referrals:dashboard")
     if request.user.is_authenticated and request.user.is_staff:
         return redirect("admin:index")
@@ -96,6 +100,7 @@ def _new_waiting(referral: Referral, now: datetime) -> Waiting:
 
 
 def _evaluating_waiting(referral: Referral, now: datetime) -> Waiting:
+    assert referral.evaluating_at is not None  # every evaluating referral has it
     waited = now - referral.evaluating_at
     left = referral.evaluating_at + settings.REFERRAL_EVALUATING_TIMEOUT - now
     if left <= timedelta(days=1):
@@ -123,10 +128,10 @@ class CountedPaginator(Paginator):
 
 
 @partner_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: PartnerRequest) -> HttpResponse:
     now = timezone.now()
     mine = Referral.objects.for_user(request.user)
-    counts = _counts(tally.by_state(request.user.partner_id))
+    counts = _counts(tally.by_state(partner_of(request.user).pk))
     # The waiting lists and tips are read only when their cached fragment is rendered afresh:
     # when something of the partner's changed or the minute their clocks show turns.
     return render(
@@ -163,8 +168,10 @@ class ListFilters:
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> ListFilters:
-        tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "new"
-        sort = request.GET.get("sort")
+        tab = request.GET.get("tab") or ""
+        if tab not in TABS:
+            tab = "new"
+        sort = request.GET.get("sort") or ""
         if sort not in SORTS:
             sort = "oldest" if tab != "archived" else "newest"
         return cls(tab, request.GET.get("outcome", ""), request.GET.get("q", "").strip()[:100], sort)
@@ -186,10 +193,10 @@ class ListFilters:
 
 
 @partner_required
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: PartnerRequest) -> HttpResponse:
     mine = Referral.objects.for_user(request.user)
     filters = ListFilters.from_request(request)
-    states = tally.by_state(request.user.partner_id)
+    states = tally.by_state(partner_of(request.user).pk)
     counts = _counts(states)
     if filters.query:
         known = None  # a search counts its matches
@@ -266,7 +273,7 @@ def _export_rows(referrals):
 
 
 @partner_required
-def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def export_csv(request: PartnerRequest) -> StreamingHttpResponse:
     """The partner's own referrals as CSV, with the list's filters, streamed row by row."""
     referrals = ListFilters.from_request(request).apply(Referral.objects.for_user(request.user))
     return csv_export.download(
@@ -275,7 +282,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def _detail(
-    request: HttpRequest, referral: Referral, bound: ActionForm | None = None, status: int = 200
+    request: PartnerRequest, referral: Referral, bound: ActionForm | None = None, status: int = 200
 ) -> HttpResponse:
     now = timezone.now()
     # The actions allowed now, each with its form: the one just refused (``bound``), or a fresh
@@ -313,7 +320,7 @@ def _detail(
 
 
 @partner_required
-def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_detail(request: PartnerRequest, pk: int) -> HttpResponse:
     # The referral alone: what the page shows of its request, customer and location comes from
     # the cache unless the referral changed (select_related cost more than the query it saved).
     return _detail(request, get_referral_for_user(request.user, pk, related=False))
@@ -321,7 +328,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @partner_required
-def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def act(request: PartnerRequest, pk: int, action: str) -> HttpResponse:
     referral = get_referral_for_user(request.user, pk)
     if action not in registry.ACTIONS:
         raise Http404
@@ -339,7 +346,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, chosen.done)
+            messages.success(request, str(chosen.done))
             return redirect("referrals:detail", pk=referral.pk)
     if form.data.get("expected_state") and form.data["expected_state"] != referral.state:
         messages.error(request, str(ReferralConflict(referral)))

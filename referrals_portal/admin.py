@@ -24,12 +24,13 @@ class SafeChangeList(ChangeList):
             raise IncorrectLookupParameters(error) from error
 
 
-class PortalModelAdminMixin:
+class PortalModelAdminMixin(admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return SafeChangeList
 
     def _filter_actions_by_permissions(self, request, actions):
-        actions = super()._filter_actions_by_permissions(request, actions)
+        # Django's own hook for this (private, so not in django-stubs).
+        actions = super()._filter_actions_by_permissions(request, actions)  # type: ignore[misc]
         if self.has_change_permission(request):
             return actions
         return [action for action in actions if getattr(action[0], "allowed_permissions", ())]

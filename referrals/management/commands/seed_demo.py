@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -19,7 +20,7 @@ from referrals.models import Customer
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo; never used outside seed_demo
 OPERATOR = ("operator", "operator-pass-2026")
 
-PARTNERS = [
+PARTNERS: list[dict[str, Any]] = [
     {
         "name": "Sakura Cloud K.K.",
         "users": [("sakura", "admin", "ja"), ("sakura-en", "member", "en")],
@@ -399,6 +400,7 @@ class Command(BaseCommand):
         if not profile.is_active:
             profile.is_active = True
             profile.save(update_fields=["is_active"])
+        assert first is not None, "every demo profile has a location"
         return first
 
     def _send(self, request: DemoRequest, location: Location, user: User, operator: User, now) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -39,4 +39,4 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--now must be an ISO 8601 date and time, such as 2026-11-23T09:00:00+09:00; got {value!r}"
             )
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.UTC)
+        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
