@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -10,6 +11,7 @@ from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from common.choices import ChoiceLabelsMixin
@@ -74,8 +76,9 @@ class User(AbstractUser):
     """A portal user: a partner company's user, or operator staff (no company, ``is_staff``)."""
 
     class Role(models.TextChoices):
-        ADMIN = "admin", _("Partner admin")
-        MEMBER = "member", _("Member")
+        # Partner Center's two roles (DOMAIN.md, "The partner's team").
+        ADMIN = "admin", _("Referral admin")
+        USER = "user", _("Referral user")
 
     partner = models.ForeignKey(
         PartnerCompany,
@@ -86,7 +89,23 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Leave empty for operator staff."),
     )
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    role = models.CharField(
+        _("role"),
+        max_length=16,
+        choices=Role.choices,
+        default=Role.USER,
+        help_text=_(
+            "A referral admin sees every location's referrals and runs the profiles and the team; a referral "
+            "user sees the referrals of the locations assigned to them."
+        ),
+    )
+    locations: models.ManyToManyField[Location, Any] = models.ManyToManyField(
+        "Location",
+        verbose_name=_("assigned locations"),
+        blank=True,
+        related_name="assigned_users",
+        help_text=_("The locations whose referrals a referral user sees."),
+    )
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.JAPANESE)
     time_zone = models.CharField(
         _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone]
@@ -94,6 +113,18 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    @property
+    def is_partner_admin(self) -> bool:
+        return self.partner_id is not None and self.role == self.Role.ADMIN
+
+    @cached_property
+    def location_scope(self) -> frozenset[int] | None:
+        """The locations whose referrals this partner user sees: None for every location of
+        the partner (a referral admin), else the assigned ones (read once per request)."""
+        if self.is_partner_admin:
+            return None
+        return frozenset(self.locations.values_list("pk", flat=True))
 
     def clean(self) -> None:
         super().clean()

@@ -1,8 +1,9 @@
 """Every cache key of the partner's pages, and how long each entry lives, built here and nowhere
 else.
 
-A key is the partner, its content version (``PartnerCompany.content_version``), the language
-and time zone it was rendered in, and what the fragment depends on besides (a tab, a page, a
+A key is the partner, its content version (``PartnerCompany.content_version``), the locations
+the user sees (all of them, or a referral user's), the language and time zone it was rendered
+in, and what the fragment depends on besides (a tab, a page, a
 filter). Every change to what these pages show bumps the version in its own transaction (the
 actions, the sweep and reminders, the admin's lifecycle form, an erasure, a recount, an edit
 of a profile, location or contact), so the first page after a commit gets a new key: nothing
@@ -47,7 +48,8 @@ class Key:
 def _key(kind: str, user: User, *parts: object, timeout: int) -> Key:
     partner = partner_of(user)  # loaded with the user (profiles.auth.PortalBackend)
     shown_as = (get_language(), timezone.get_current_timezone_name())
-    raw = repr((kind, partner.pk, partner.content_version, *shown_as, *parts))
+    scope = sorted(user.location_scope) if user.location_scope is not None else "all"  # a referral user's
+    raw = repr((kind, partner.pk, partner.content_version, scope, *shown_as, *parts))
     return Key(f"{kind}:{hashlib.sha256(raw.encode()).hexdigest()}", timeout)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 
@@ -33,11 +34,12 @@ class InsightFilters(PeriodFilters):
         label=_("Location"), queryset=Location.objects.none(), required=False, empty_label=_("All locations")
     )
 
-    def __init__(self, *args, partner_id: int, **kwargs) -> None:
+    def __init__(self, *args, partner_id: int, locations: Iterable[int] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         location = self.fields["location"]
         assert isinstance(location, LocationChoice)
-        location.queryset = Location.objects.filter(profile__partner_id=partner_id).order_by("name")
+        offered = Location.objects.filter(profile__partner_id=partner_id).order_by("name")
+        location.queryset = offered if locations is None else offered.filter(pk__in=list(locations))
 
     def narrowing(self, data):
         return {"location": data["location"]} if data["location"] else {}
@@ -92,7 +94,9 @@ def _shown(request: PartnerRequest, filters: InsightFilters, key: caching.Key) -
 
 @partner_required
 def partner_insights(request: PartnerRequest) -> HttpResponse:
-    filters = InsightFilters(request.GET or None, partner_id=partner_of(request.user).pk)
+    filters = InsightFilters(
+        request.GET or None, partner_id=partner_of(request.user).pk, locations=request.user.location_scope
+    )
     key = caching.insights_figures(request.user, filters=_chosen(filters))
     # Read only when the cached fragment under the same key is rendered afresh.
     shown = SimpleLazyObject(lambda: _shown(request, filters, key))

@@ -196,10 +196,14 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         return self.filter(partner=partner)
 
     def for_user(self, user: User) -> ReferralQuerySet:
-        """What a partner user may see: their own company's referrals, nothing else."""
+        """What a partner user may see: their own company's referrals, nothing else, and of
+        those only their assigned locations' if they are a referral user."""
         if not user.is_authenticated or not user.partner_id:
             return self.none()
-        return self.filter(partner_id=user.partner_id)
+        mine = self.filter(partner_id=user.partner_id)
+        if user.location_scope is not None:
+            mine = mine.filter(location_id__in=user.location_scope)
+        return mine
 
     def received_between(self, since: date | None, until: date | None) -> ReferralQuerySet:
         """Received on or after ``since`` and on or before ``until``, days in the active time zone."""
@@ -584,14 +588,17 @@ class ReferralEvent(ChoiceLabelsMixin, models.Model):
 
 
 class ReferralTally(models.Model):
-    """How many of a partner's referrals about one solution area are in one state, and how many
-    of those were answered within 24 hours or accepted: ``GROUP BY partner, solution area,
-    state`` over the referrals, kept by ``referrals.tally`` in the transaction of every change
+    """How many of a partner's referrals at one location about one solution area are in one
+    state, and how many of those were answered within 24 hours or accepted: ``GROUP BY
+    partner, location, solution area, state`` over the referrals (the location so that a
+    referral user's counts are theirs), kept by ``referrals.tally`` in the transaction of every change
     (creating, each action, each sweep), so the inbox's tabs, the dashboard and partner search
     read a few rows instead of a partner's whole history. ``manage.py recount_tallies``
     rebuilds it from the referrals."""
 
     partner = models.ForeignKey("profiles.PartnerCompany", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: one_tally_per_key leads with the partner, and rows are read by partner.
+    location = models.ForeignKey("profiles.Location", on_delete=models.CASCADE, related_name="+", db_index=False)
     solution_area = models.CharField(max_length=32, choices=SolutionArea.choices)
     state = models.CharField(max_length=16, choices=State.choices)
     count = models.IntegerField(default=0)  # how many referrals are there
@@ -600,8 +607,8 @@ class ReferralTally(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["partner", "solution_area", "state"], name="one_tally_per_key"),
+            models.UniqueConstraint(fields=["partner", "location", "solution_area", "state"], name="one_tally_per_key"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.partner_id}/{self.solution_area}/{self.state}: {self.count}"
+        return f"{self.partner_id}/{self.location_id}/{self.solution_area}/{self.state}: {self.count}"

@@ -1,6 +1,7 @@
-"""The partners' running figures (``ReferralTally``): one row per partner, solution area and
-state, with how many referrals are there, how many of them were answered within 24 hours and
-how many were accepted.
+"""The partners' running figures (``ReferralTally``): one row per partner, location, solution
+area and state, with how many referrals are there, how many of them were answered within 24
+hours and how many were accepted. Readers sum the rows of a partner (the inbox of a referral
+admin, search) or of some of its locations (a referral user's).
 
 Every change of a referral moves it from one row to another; ``move`` and ``add`` apply that in
 the caller's transaction, so the figures commit with the change or not at all. Rows are written
@@ -23,7 +24,7 @@ from common.sql import is_one_of
 
 from .models import Referral, ReferralTally, State, answered_in_time
 
-Key = tuple[int, str, str]  # partner id, solution area, state
+Key = tuple[int, int, str, str]  # partner id, location id, solution area, state
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,14 @@ def _apply(deltas: dict[Key, Counter]) -> None:
     if not rows:
         return
     table = ReferralTally._meta.db_table
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
     parameters: list = []
-    for (partner, area, state), delta in rows:
-        parameters += [partner, area, state, delta["count"], delta["answered_in_time"], delta["accepted"]]
+    for (partner, location, area, state), delta in rows:
+        parameters += [partner, location, area, state, delta["count"], delta["answered_in_time"], delta["accepted"]]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (partner_id, solution_area, state, count, answered_in_time, accepted) "  # noqa: S608
-            f"VALUES {values} ON CONFLICT (partner_id, solution_area, state) DO UPDATE SET "
+            f"INSERT INTO {table} (partner_id, location_id, solution_area, state, count, answered_in_time, accepted) "  # noqa: S608
+            f"VALUES {values} ON CONFLICT (partner_id, location_id, solution_area, state) DO UPDATE SET "
             f"count = {table}.count + excluded.count, "
             f"answered_in_time = {table}.answered_in_time + excluded.answered_in_time, "
             f"accepted = {table}.accepted + excluded.accepted",
@@ -68,25 +69,25 @@ def add(referrals: Iterable[Referral]) -> None:
     """New referrals (their RFI loaded)."""
     deltas: dict[Key, Counter] = {}
     for referral in referrals:
-        key = (referral.partner_id, referral.rfi.solution_area, referral.state)
+        key = (referral.partner_id, referral.location_id, referral.rfi.solution_area, referral.state)
         deltas.setdefault(key, Counter()).update(_delta(1, Flags.of(referral)))
     _apply(deltas)
 
 
 def move(referral: Referral, *, from_state: str, before: Flags) -> None:
     """``referral`` (its RFI loaded) left ``from_state``, where it counted with ``before``."""
-    area = referral.rfi.solution_area
+    row = (referral.partner_id, referral.location_id, referral.rfi.solution_area)
     deltas: dict[Key, Counter] = {}
-    deltas.setdefault((referral.partner_id, area, from_state), Counter()).update(_delta(-1, before))
-    deltas.setdefault((referral.partner_id, area, referral.state), Counter()).update(_delta(1, Flags.of(referral)))
+    deltas.setdefault((*row, from_state), Counter()).update(_delta(-1, before))
+    deltas.setdefault((*row, referral.state), Counter()).update(_delta(1, Flags.of(referral)))
     _apply(deltas)
 
 
 def _grouped(referrals) -> list[dict]:
-    """``referrals`` grouped by partner, solution area and state, with their flags counted."""
+    """``referrals`` grouped by partner, location, solution area and state, with their flags counted."""
     return list(
         referrals.order_by()
-        .values("partner_id", "state", solution_area=F("rfi__solution_area"))
+        .values("partner_id", "location_id", "state", solution_area=F("rfi__solution_area"))
         .annotate(
             count=Count("pk"),
             answered_in_time=Count("pk", filter=answered_in_time()),
@@ -108,9 +109,10 @@ def move_many(ids: list[int], *, from_state: str, to_state: str) -> set[int]:
                 answered_in_time=sign * row["answered_in_time"],
                 accepted=sign * row["accepted"],
             )
-            deltas.setdefault((row["partner_id"], row["solution_area"], state), Counter()).update(delta)
+            key = (row["partner_id"], row["location_id"], row["solution_area"], state)
+            deltas.setdefault(key, Counter()).update(delta)
     _apply(deltas)
-    return {partner_id for partner_id, _area, _state in deltas}
+    return {partner_id for partner_id, _location, _area, _state in deltas}
 
 
 def recount(partner_ids: Iterable[int] | None = None) -> int:
@@ -128,7 +130,7 @@ def recount(partner_ids: Iterable[int] | None = None) -> int:
 
 def recounted(partner_ids: Iterable[int]) -> set[tuple]:
     """The figures a recount of the referrals gives now, as comparable tuples (for checks)."""
-    fields = ("partner_id", "solution_area", "state", "count", "answered_in_time", "accepted")
+    fields = ("partner_id", "location_id", "solution_area", "state", "count", "answered_in_time", "accepted")
     return {
         tuple(row[field] for field in fields)
         for row in _grouped(Referral.objects.filter(partner_id__in=list(partner_ids)))
@@ -140,17 +142,21 @@ def running(partner_ids: Iterable[int]) -> set[tuple]:
     return set(
         ReferralTally.objects.filter(partner_id__in=list(partner_ids))
         .exclude(count=0, answered_in_time=0, accepted=0)
-        .values_list("partner_id", "solution_area", "state", "count", "answered_in_time", "accepted")
+        .values_list("partner_id", "location_id", "solution_area", "state", "count", "answered_in_time", "accepted")
     )
 
 
 # --- Reading ---------------------------------------------------------------------------------------
 
 
-def by_state(partner_id: int) -> dict[str, int]:
-    """How many of the partner's referrals are in each state (missing states: 0)."""
-    rows = ReferralTally.objects.filter(partner_id=partner_id).order_by().values_list("state").annotate(n=Sum("count"))
-    return {str(state): 0 for state in State} | dict(rows)
+def by_state(partner_id: int, locations: Iterable[int] | None = None) -> dict[str, int]:
+    """How many of the partner's referrals (at ``locations`` only, if given) are in each state
+    (missing states: 0)."""
+    tallies = ReferralTally.objects.filter(partner_id=partner_id)
+    if locations is not None:
+        tallies = tallies.filter(location_id__in=list(locations))
+    counts = tallies.order_by().values_list("state").annotate(n=Sum("count"))
+    return {str(state): 0 for state in State} | {state: n for state, n in counts}
 
 
 def records(partner_ids: list[int], solution_area: str = "") -> dict[int, dict[str, int]]:

@@ -3,6 +3,7 @@ location's contacts, keep the profile to what you take, answer fast, report outc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
@@ -24,25 +25,28 @@ def cached_for(user: User, now: datetime) -> list[str]:
     the language does."""
     key = caching.tips(user, day=timezone.localdate(now))
     partner = partner_of(user)
-    return cache.get_or_set(key.value, lambda: for_partner(partner.pk, now), key.timeout) or []
+    return cache.get_or_set(key.value, lambda: for_partner(partner.pk, now, user.location_scope), key.timeout) or []
 
 
-def for_partner(partner_id: int, now: datetime) -> list[str]:
-    """The seed's advice, where the partner's own figures call for it, most pressing first."""
-    recent = Referral.objects.filter(partner_id=partner_id, received_at__gte=now - timedelta(days=90))
+def for_partner(partner_id: int, now: datetime, locations: Iterable[int] | None = None) -> list[str]:
+    """The seed's advice, where the partner's own figures call for it, most pressing first; for
+    a referral user, from their ``locations`` only."""
+    referrals = Referral.objects.filter(partner_id=partner_id)
+    places = Location.objects.filter(profile__partner_id=partner_id)
+    if locations is not None:
+        referrals, places = referrals.filter(location_id__in=list(locations)), places.filter(pk__in=list(locations))
+    recent = referrals.filter(received_at__gte=now - timedelta(days=90))
     return [
-        *_contacts_missing(partner_id),
+        *_contacts_missing(places),
         *_answer_faster(recent),
         *_specialty_turned_down(partner_id, recent),
-        *_outcomes_to_report(partner_id, now),
+        *_outcomes_to_report(referrals, now),
     ]
 
 
-def _contacts_missing(partner_id: int) -> list[str]:
+def _contacts_missing(places: QuerySet[Location]) -> list[str]:
     """Check the contacts of every location: nobody hears of a location's referrals without one."""
-    silent = Location.objects.filter(profile__partner_id=partner_id, profile__is_active=True, is_active=True).exclude(
-        pk__in=Location.objects.receiving()
-    )
+    silent = places.filter(profile__is_active=True, is_active=True).exclude(pk__in=Location.objects.receiving())
     return [
         _("Add a contact to %(location)s: nobody there receives the new-referral emails.") % {"location": location.name}
         for location in silent.order_by("name")[:3]
@@ -89,9 +93,9 @@ def _specialty_turned_down(partner_id: int, recent: QuerySet[Referral]) -> list[
     return []
 
 
-def _outcomes_to_report(partner_id: int, now: datetime) -> list[str]:
+def _outcomes_to_report(referrals: QuerySet[Referral], now: datetime) -> list[str]:
     """Report outcomes: deals whose estimated close date has passed."""
-    overdue = Referral.objects.filter(partner_id=partner_id, state=State.NEGOTIATING, close_date__lt=now.date()).count()
+    overdue = referrals.filter(state=State.NEGOTIATING, close_date__lt=now.date()).count()
     if not overdue:
         return []
     return [

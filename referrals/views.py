@@ -131,7 +131,7 @@ class CountedPaginator(Paginator):
 def dashboard(request: PartnerRequest) -> HttpResponse:
     now = timezone.now()
     mine = Referral.objects.for_user(request.user)
-    counts = _counts(tally.by_state(partner_of(request.user).pk))
+    counts = _counts(tally.by_state(partner_of(request.user).pk, request.user.location_scope))
     # The waiting lists and tips are read only when their cached fragment is rendered afresh:
     # when something of the partner's changed or the minute their clocks show turns.
     return render(
@@ -196,7 +196,7 @@ class ListFilters:
 def referral_list(request: PartnerRequest) -> HttpResponse:
     mine = Referral.objects.for_user(request.user)
     filters = ListFilters.from_request(request)
-    states = tally.by_state(partner_of(request.user).pk)
+    states = tally.by_state(partner_of(request.user).pk, request.user.location_scope)
     counts = _counts(states)
     if filters.query:
         known = None  # a search counts its matches

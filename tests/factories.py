@@ -26,6 +26,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@partner.example")
     partner = factory.SubFactory(PartnerCompanyFactory)
+    # Sees all of the partner's referrals; a location-scoped user is made with role="user" and
+    # their locations (scoped_user).
+    role = "admin"
     language = "en"
     time_zone = "Asia/Tokyo"
     password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
@@ -36,8 +39,16 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+def scoped_user(partner: PartnerCompany, *locations: Location, **fields) -> User:
+    """A referral user of ``partner`` who sees the referrals of ``locations`` only."""
+    user = UserFactory(partner=partner, role="user", **fields)
+    user.locations.set(locations)
+    return user
+
+
 class StaffUserFactory(UserFactory):
     partner = None
+    role = "user"
     is_staff = True
     is_superuser = True
 
@@ -112,10 +123,16 @@ def location_with_contact(partner: PartnerCompany | None = None, **contact) -> L
 
 
 def make_referral(
-    partner: PartnerCompany | None = None, *, now: datetime | None = None, rfi: RFI | None = None, **rfi_fields
+    partner: PartnerCompany | None = None,
+    *,
+    now: datetime | None = None,
+    rfi: RFI | None = None,
+    location: Location | None = None,
+    **rfi_fields,
 ) -> Referral:
-    """A new referral, made the way the portal makes them (events and emails included)."""
-    location = location_with_contact(partner)
+    """A new referral, made the way the portal makes them (events and emails included), to
+    ``location`` or to a new location of ``partner``."""
+    location = location or location_with_contact(partner)
     rfi = rfi or RFIFactory(**rfi_fields)
     [referral] = rfis.refer(rfi, [location], now=now or timezone.now())
     return referral
