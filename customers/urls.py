@@ -6,4 +6,5 @@ app_name = "partners"
 urlpatterns = [
     path("", views.partner_search, name="search"),
     path("<int:pk>/", views.partner_profile, name="profile"),
+    path("<int:pk>/preview/", views.partner_preview, name="preview"),
 ]

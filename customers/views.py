@@ -7,12 +7,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from common import ratelimit
+from profiles.auth import PartnerRequest, partner_admin_required, partner_of
 from profiles.models import BusinessProfile
 from referrals import rfis
 from referrals.models import RFI, State
@@ -42,17 +44,36 @@ def partner_search(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/search.html", {"form": form, "matches": matches, "searched": bool(request.GET)})
 
 
-def partner_profile(request: HttpRequest, pk: int) -> HttpResponse:
-    profile = get_object_or_404(
-        BusinessProfile.objects.filter(is_active=True, partner__is_active=True).select_related("partner"), pk=pk
-    )
-    locations = profile.locations.reachable().order_by("name")
+def _partner_page(request: HttpRequest, profile: BusinessProfile, locations, *, preview: bool) -> HttpResponse:
     record = matching.responsiveness([profile.partner_id]).get(profile.partner_id, matching.Responsiveness())
     return render(
         request,
         "customers/partner.html",
-        {"profile": profile, "locations": locations, "match": matching.Match(profile, 0, [], record)},
+        {
+            "profile": profile,
+            "locations": locations,
+            "match": matching.Match(profile, 0, [], record),
+            "preview": preview,
+        },
     )
+
+
+def partner_profile(request: HttpRequest, pk: int) -> HttpResponse:
+    profile = get_object_or_404(
+        BusinessProfile.objects.filter(is_active=True, partner__is_active=True).select_related("partner"), pk=pk
+    )
+    return _partner_page(request, profile, profile.locations.reachable().order_by("name"), preview=False)
+
+
+@partner_admin_required
+def partner_preview(request: PartnerRequest, pk: int) -> HttpResponse:
+    """A referral admin's own profile as customers see it, active or not yet: the offices
+    customers could choose today."""
+    profile = get_object_or_404(
+        BusinessProfile.objects.select_related("partner"), pk=pk, partner=partner_of(request.user)
+    )
+    locations = profile.locations.receiving().open_today(timezone.localdate()).order_by("name")
+    return _partner_page(request, profile, locations, preview=True)
 
 
 @require_http_methods(["GET", "POST"])

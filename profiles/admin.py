@@ -11,7 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .choices import CompanySize, Industry, Language, SolutionArea
-from .models import ACTIVE_PROFILE_NEEDS_CONTACT, BusinessProfile, Contact, Location, PartnerCompany, User
+from .models import (
+    ACTIVE_PROFILE_NEEDS_CONTACT,
+    BusinessProfile,
+    Contact,
+    Invitation,
+    Location,
+    PartnerChange,
+    PartnerCompany,
+    User,
+)
 
 
 class PartnerUserInline(admin.TabularInline):
@@ -113,7 +122,7 @@ class LocationFormSet(nested_admin.NestedInlineFormSet):
 class LocationInline(nested_admin.NestedStackedInline):
     model = Location
     formset = LocationFormSet
-    fields = (("name", "city"), ("address", "postal_code"), "is_active")
+    fields = (("name", "city"), ("address", "postal_code"), "is_active", ("paused_until", "monthly_cap"))
     extra = 0
     inlines = [ContactInline]
 
@@ -204,3 +213,37 @@ class LocationAdmin(nested_admin.NestedModelAdmin):
     search_fields = ("name", "city", "profile__partner__name")
     autocomplete_fields = ("profile",)
     inlines = [ContactInline]
+
+
+class ReadOnlyRecordAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(PartnerChange)
+class PartnerChangeAdmin(ReadOnlyRecordAdmin):
+    """What partners changed in their own profiles, locations, contacts and team."""
+
+    list_display = ("created_at", "partner", "actor", "subject")
+    list_filter = (("partner", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("partner", "actor")
+    search_fields = ("subject", "partner__name")
+    date_hierarchy = "created_at"
+    fields = ("created_at", "partner", "actor", "subject", "changes")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyRecordAdmin):
+    list_display = ("email", "partner", "role", "created_at", "expires_at", "accepted_at", "revoked_at")
+    list_filter = ("role", ("partner", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("partner",)
+    search_fields = ("email", "partner__name")
+    # The link's salt and digest are not shown: the link is the invitee's.
+    fields = ("email", "partner", "role", "locations", "language", "invited_by", "created_at", "expires_at",
+              "accepted_at", "revoked_at", "user")  # fmt: skip

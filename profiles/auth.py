@@ -3,8 +3,14 @@ and the request a partner page receives."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib.auth.backends import ModelBackend
-from django.http import HttpRequest
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.views.decorators.cache import never_cache
 
 from .models import PartnerCompany, User
 
@@ -34,3 +40,33 @@ def partner_of(user: User) -> PartnerCompany:
     if user.partner is None:
         raise ValueError(f"{user} is not a partner user")
     return user.partner
+
+
+def partner_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Partner pages are for partner users (a ``PartnerRequest``); operator staff have the
+    admin. They show the partner's own data, customers' details among them: no cache may keep
+    them."""
+
+    @never_cache
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        if not getattr(request.user, "partner_id", None):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def partner_admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """The partner's own house (profiles, team): its referral admins only; to anyone else, as
+    to another partner's user, the page does not exist."""
+
+    @partner_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        if not getattr(request.user, "is_partner_admin", False):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,4 +1,5 @@
-"""Password reset through the outbox.
+"""Emails built at send time because they carry a secret link: password reset, and a colleague's
+invitation. Password reset goes through the outbox like every email.
 
 The page does the same work whether or not the address has an account: it writes one outbox
 row and answers (the timing tells nothing). The worker builds the email when it sends it, with
@@ -15,6 +16,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import get_language
@@ -23,9 +25,10 @@ from outbox.models import OutboundEmail
 from outbox.queue import enqueue
 from outbox.rendering import Message, at_send_time
 
-from .models import User
+from .models import Invitation, User
 
 NOT_KEPT = "[password-reset link: sent to the account's owner, not kept]"
+NOT_KEPT_INVITATION = "[invitation link: sent to the colleague, not kept]"
 
 
 def reset_url(user: User) -> str:
@@ -69,4 +72,26 @@ def build_password_reset(email: OutboundEmail, *, reveal: bool) -> Message | Non
         to_email=email.to_email,
         language=users[0].language,
         context={"accounts": [(user, reset_url(user) if reveal else NOT_KEPT) for user in users]},
+    )
+
+
+@at_send_time("invitation")
+def build_invitation(email: OutboundEmail, *, reveal: bool) -> Message | None:
+    """A colleague's invitation, with its link; nothing once it was used, withdrawn or expired."""
+    if email.about_id is None:
+        return None
+    invitation = Invitation.objects.select_related("partner", "invited_by").filter(pk=email.about_id).first()
+    if invitation is None or not invitation.is_open(timezone.now()):
+        return None
+    link = settings.SITE_URL + reverse("profiles:accept_invitation", args=[invitation.token])
+    return Message(
+        dedupe_key=email.dedupe_key,
+        template=email.template,
+        to_email=email.to_email,
+        language=email.language,
+        context={
+            "invitation": invitation,
+            "role": invitation.get_role_display(),
+            "accept_url": link if reveal else NOT_KEPT_INVITATION,
+        },
     )

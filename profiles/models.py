@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -8,12 +10,16 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from common import tokens
 from common.choices import ChoiceLabelsMixin
 
 from .choices import ChoiceListValidator, CompanySize, Industry, Language, Region, SolutionArea, labels
@@ -194,18 +200,49 @@ ACTIVE_PROFILE_NEEDS_CONTACT = _(
 )
 
 
+def can_receive(is_active: bool, contacts_receive: Iterable[bool]) -> bool:
+    """The rule, for a location that may not be saved yet (a form being checked): active, with
+    at least one contact who receives the new-referral emails. ``LocationQuerySet.receiving``
+    is the same rule in SQL; a test holds them together."""
+    return is_active and any(contacts_receive)
+
+
+def month_start(today: date) -> datetime:
+    """The first moment of ``today``'s month, in the current time zone (a monthly cap's month)."""
+    return datetime.combine(today.replace(day=1), time.min, timezone.get_current_timezone())
+
+
 class LocationQuerySet(models.QuerySet["Location"]):
-    """The one definition of who can receive a referral, in two steps."""
+    """The one definition of who can receive a referral, in steps."""
 
     def receiving(self) -> LocationQuerySet:
-        """Active locations with at least one contact who receives the new-referral emails."""
+        """Active locations with at least one contact who receives the new-referral emails
+        (``can_receive``, in SQL). What an active profile needs."""
         return self.filter(
             Exists(Contact.objects.filter(location=OuterRef("pk"), receives_referrals=True)), is_active=True
         )
 
-    def reachable(self) -> LocationQuerySet:
-        """Locations a referral may go to now: receiving, of an active profile of an active partner."""
-        return self.receiving().filter(profile__is_active=True, profile__partner__is_active=True)
+    def open_today(self, today: date) -> LocationQuerySet:
+        """Not paused today, and under its monthly cap: both lift by themselves with the date.
+        The month's referrals are counted only for a location with a cap."""
+        # The referrals app's Referral, reached through the relation: profiles imports no app above it.
+        referral = Location.referrals.rel.related_model
+        this_month = (
+            referral._default_manager.filter(location=OuterRef("pk"), received_at__gte=month_start(today))
+            .order_by()
+            .values("location")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.filter(Q(paused_until__isnull=True) | Q(paused_until__lt=today)).filter(
+            Q(monthly_cap__isnull=True) | Q(monthly_cap__gt=Coalesce(Subquery(this_month), 0))
+        )
+
+    def reachable(self, today: date | None = None) -> LocationQuerySet:
+        """Locations a referral may go to now: receiving and open, of an active profile of an
+        active partner."""
+        today = today or timezone.localdate()
+        return self.receiving().open_today(today).filter(profile__is_active=True, profile__partner__is_active=True)
 
 
 class Location(models.Model):
@@ -219,6 +256,27 @@ class Location(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    paused_until = models.DateField(
+        _("paused until"),
+        null=True,
+        blank=True,
+        help_text=_("No new referrals up to and including this day (holidays, a full pipeline); they resume after."),
+    )
+    monthly_cap = models.PositiveIntegerField(
+        _("new referrals a month at most"),
+        null=True,
+        blank=True,
+        help_text=_("Once this many arrived in a month, the location leaves partner search until the next month."),
+    )
+    default_owner = models.ForeignKey(
+        "User",
+        verbose_name=_("default owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("New referrals of this location are assigned to this colleague."),
+    )
 
     objects = LocationQuerySet.as_manager()
 
@@ -226,6 +284,7 @@ class Location(models.Model):
         verbose_name = _("location")
         verbose_name_plural = _("locations")
         ordering = ["profile", "name"]
+        constraints = [models.UniqueConstraint(fields=["profile", "name"], name="one_location_per_profile_name")]
 
     def __str__(self) -> str:
         return f"{self.profile.partner} — {self.name} ({self.city})"
@@ -234,6 +293,23 @@ class Location(models.Model):
     def receiving_contacts(self) -> models.QuerySet[Contact]:
         """Who gets this location's new-referral emails (and its reminders)."""
         return self.contacts.filter(receives_referrals=True)
+
+    def closed_because(self, today: date) -> str | None:
+        """Why customers cannot choose this location today, for its partner's admins; None if they can."""
+        if not self.is_active:
+            return str(_("Inactive."))
+        if not self.contacts.filter(receives_referrals=True).exists():
+            return str(_("Nobody receives its new-referral emails: add a contact who does."))
+        if self.paused_until and self.paused_until >= today:
+            return str(_("Paused until %(date)s.") % {"date": date_format(self.paused_until, "DATE_FORMAT")})
+        if self.monthly_cap is not None:
+            received = self.referrals.filter(received_at__gte=month_start(today)).count()
+            if received >= self.monthly_cap:
+                return str(
+                    _("Full for this month: %(count)d of %(cap)d new referrals arrived; it is back next month.")
+                    % {"count": received, "cap": self.monthly_cap}
+                )
+        return None
 
 
 class Contact(models.Model):
@@ -273,3 +349,84 @@ def profile_changed(sender, instance, **kwargs) -> None:
     else:
         partners = PartnerCompany.objects.filter(profiles__locations=instance.location_id)
     partners.bump_content_version()
+
+
+INVITATION_DAYS = 7
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def by_token(self, token: str) -> InvitationQuerySet:
+        return self.filter(digest=tokens.digest_of(token))
+
+
+class Invitation(models.Model):
+    """A partner admin's invitation to a colleague: valid ``INVITATION_DAYS`` days, used once,
+    bound to the partner. The link's secret is derived from ``salt`` with the secret key and
+    the row keeps only its digest (``common.tokens``): the invitation email is built at send
+    time, and reading the database or the outbox gives no working link."""
+
+    partner = models.ForeignKey(
+        PartnerCompany, verbose_name=_("partner company"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=16, choices=User.Role.choices)
+    locations = models.ManyToManyField(Location, verbose_name=_("assigned locations"), blank=True, related_name="+")
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.JAPANESE)
+    invited_by = models.ForeignKey(
+        User, verbose_name=_("invited by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    salt = models.CharField(max_length=64, default=tokens.new_salt, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    user = models.ForeignKey(
+        User, verbose_name=_("account"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return _("Invitation for %(email)s") % {"email": self.email}
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.digest:
+            self.digest = tokens.digest_of(self.token)
+        if self.expires_at is None:
+            self.expires_at = self.created_at + timedelta(days=INVITATION_DAYS)
+        super().save(*args, **kwargs)
+
+    @property
+    def token(self) -> str:
+        return tokens.derived("profiles.invitation", self.salt)
+
+    def is_open(self, now: datetime) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
+
+
+class PartnerChange(models.Model):
+    """One change a partner's team made to its profiles, locations, contacts or team, with the
+    values before and after: shown to the partner's admins and to operators."""
+
+    partner = models.ForeignKey(
+        PartnerCompany, verbose_name=_("partner company"), on_delete=models.CASCADE, related_name="changes"
+    )
+    actor = models.ForeignKey(User, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+")
+    subject = models.CharField(_("what"), max_length=200)  # "Business profile: Japan", "Location: Tokyo HQ"
+    changes = models.JSONField(_("changes"), default=dict)  # field label → [before, after]
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("change by the partner")
+        verbose_name_plural = _("changes by the partner")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["partner", "-created_at"], name="partner_change_log")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_fsm import has_transition_perm
 
+from common.forms import add_errors
 from profiles.choices import Language
 from profiles.models import Location, User
 
@@ -131,8 +132,7 @@ class ReferralAdmin(admin.ModelAdmin):
                 self.message_user(request, str(conflict), messages.ERROR)
                 return HttpResponseRedirect(back)
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_errors(form, error)
             else:
                 self.message_user(request, str(chosen.done), messages.SUCCESS)
                 return HttpResponseRedirect(back)

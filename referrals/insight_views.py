@@ -14,14 +14,13 @@ from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from profiles.auth import PartnerRequest, partner_of
+from profiles.auth import PartnerRequest, partner_of, partner_required
 from profiles.models import Location
 
 from . import caching, insights
 from .charts import Bar, BarChart
 from .filters import PeriodFilters
 from .models import DeclineReason, LostReason, Referral
-from .views import partner_required
 
 
 class LocationChoice(forms.ModelChoiceField):

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -15,10 +12,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, Transition, transition
 
+from common import tokens
 from common.choices import ChoiceLabelsMixin
 from profiles.choices import CompanySize, Currency, Industry, Language, Region, SolutionArea
 
@@ -115,17 +112,13 @@ class Customer(models.Model):
 
 
 def new_status_salt() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def digest_of(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return tokens.new_salt()
 
 
 class RFIQuerySet(models.QuerySet["RFI"]):
     def by_status_token(self, token: str) -> RFIQuerySet:
         """The request whose private link carries ``token``; none for an erased customer's."""
-        return self.filter(status_digest=digest_of(token), customer__erased_at__isnull=True)
+        return self.filter(status_digest=tokens.digest_of(token), customer__erased_at__isnull=True)
 
 
 class RFI(ChoiceLabelsMixin, models.Model):
@@ -148,8 +141,8 @@ class RFI(ChoiceLabelsMixin, models.Model):
         help_text=_("The customer agrees that the partners they chose see their contact details."),
     )
     # The customer's private link (``status_token``) is derived from this salt with the secret
-    # key, and the row keeps only its digest: reading the database gives no working link.
-    # Erasing the customer clears the digest, which revokes the link.
+    # key, and the row keeps only its digest (common.tokens): reading the database gives no
+    # working link. Erasing the customer clears the digest, which revokes the link.
     status_salt = models.CharField(max_length=64, default=new_status_salt, editable=False)
     # NULL, not "", for a revoked link: a unique column holds many NULLs but one empty string.
     status_digest = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
@@ -176,14 +169,13 @@ class RFI(ChoiceLabelsMixin, models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if self.status_digest is None and self.status_salt:
-            self.status_digest = digest_of(self.status_token)
+            self.status_digest = tokens.digest_of(self.status_token)
         super().save(*args, **kwargs)
 
     @property
     def status_token(self) -> str:
         """The secret in the customer's status link: the same every time it is asked for."""
-        digest = salted_hmac("referrals.rfi.status", self.status_salt, algorithm="sha256").digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        return tokens.derived("referrals.rfi.status", self.status_salt)
 
     def revoke_status_link(self) -> None:
         self.status_salt, self.status_digest = "", None

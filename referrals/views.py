@@ -3,29 +3,26 @@ company's referral is a 404, whatever the URL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial, wraps
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from common import csv_export
-from profiles.auth import PartnerRequest, partner_of
+from common.forms import add_errors
+from profiles.auth import PartnerRequest, partner_of, partner_required
 from profiles.models import User
 
 from . import caching, registry, tally, tips
@@ -52,22 +49,6 @@ def get_referral_for_user(user: User, pk: int, *, related: bool = True) -> Refer
     if related:
         referrals = referrals.select_related("rfi__customer", "location")
     return get_object_or_404(referrals, pk=pk)
-
-
-def partner_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Partner pages are for partner users (a ``PartnerRequest``); operator staff have the
-    admin. They show the partner's own data, customers' details among them: no cache may keep
-    them."""
-
-    @never_cache
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
-        if not getattr(request.user, "partner_id", None):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -343,8 +324,7 @@ def act(request: PartnerRequest, pk: int, action: str) -> HttpResponse:
         except PermissionDenied as denied:
             raise Http404 from denied
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_errors(form, error)
         else:
             messages.success(request, str(chosen.done))
             return redirect("referrals:detail", pk=referral.pk)

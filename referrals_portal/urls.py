@@ -22,5 +22,6 @@ urlpatterns = [
     path("requests/new/", customer_views.new_rfi, name="rfi_new"),
     path("requests/<str:token>/", customer_views.rfi_status, name="rfi_status"),
     path("requests/<str:token>/withdraw/", customer_views.withdraw, name="rfi_withdraw"),
+    path("account/", include("profiles.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,8 +1,9 @@
 """Every URL the project defines, asked by everyone who might ask, by GET and by POST.
 
 The URLs come from the resolver, so a new page cannot escape: a name missing from the tables
-below fails the test until someone decides who may see it. The askers: a visitor, a user of
-partner A (whose objects are asked about), a user of partner B, operator staff with every
+below fails the test until someone decides who may see it. The askers: a visitor; partner A's
+referral admin (whose objects are asked about), a referral user of A's location A (where the
+referral is) and one of A's location B; partner B's referral admin; operator staff with every
 right (superuser), and operator staff who may only view (every ``view_`` permission). Every
 URL that accepts POST is posted to, and every action of every admin list, with a check that
 nothing changed in the database where the answer was a refusal."""
@@ -16,30 +17,43 @@ from django.contrib.auth.models import Group, Permission
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import StaffUserFactory, make_referral
+from profiles import team
+from tests.factories import ContactFactory, LocationFactory, StaffUserFactory, make_referral, scoped_user
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "partner_a", "partner_b", "staff", "viewer")
-LOGIN, OK, NOT_FOUND, REDIRECT, FORBIDDEN, NOT_ALLOWED = "login", 200, 404, 302, 403, 405
+ROLES = ("anonymous", "partner_a", "user_a", "user_b", "partner_b", "staff", "viewer")
+PARTNER_A = ("partner_a", "user_a", "user_b")
+LOGIN, OK, NOT_FOUND, REDIRECT, FORBIDDEN, NOT_ALLOWED, BAD, CONFLICT = "login", 200, 404, 302, 403, 405, 400, 409
 
 
 def everyone(status):
     return dict.fromkeys(ROLES, status)
 
 
-def partner_only(own=OK):
-    """A partner page about partner A's objects: only A's users, others get a 404 without details."""
-    return {"anonymous": LOGIN, "partner_a": own, "partner_b": NOT_FOUND, "staff": NOT_FOUND, "viewer": NOT_FOUND}
-
-
 def signed_in(status=OK):
     return dict.fromkeys(ROLES, status) | {"anonymous": LOGIN}
 
 
+def about_location_a(status=OK):
+    """A partner page about a referral at partner A's location A: A's admin and the user of
+    location A; everyone else a 404 without details."""
+    return dict.fromkeys(ROLES, NOT_FOUND) | {"anonymous": LOGIN, "partner_a": status, "user_a": status}
+
+
 def partners_own(status=OK):
     """A partner page about the signed-in partner's own data: staff have the admin instead."""
-    return {"anonymous": LOGIN, "partner_a": status, "partner_b": status, "staff": NOT_FOUND, "viewer": NOT_FOUND}
+    return dict.fromkeys(ROLES, status) | {"anonymous": LOGIN, "staff": NOT_FOUND, "viewer": NOT_FOUND}
+
+
+def admins_own(status=OK):
+    """The partner's own house (profiles, team): its referral admins only."""
+    return dict.fromkeys(ROLES, NOT_FOUND) | {"anonymous": LOGIN, "partner_a": status, "partner_b": status}
+
+
+def admin_of_a(status=OK):
+    """Partner A's house, about one of its objects: A's referral admin only."""
+    return dict.fromkeys(ROLES, NOT_FOUND) | {"anonymous": LOGIN, "partner_a": status}
 
 
 # GET answers per URL name.
@@ -57,42 +71,59 @@ PAGES = {
     "referrals:list": partners_own(),  # each their own
     "referrals:export": partners_own(),
     "referrals:dashboard": partners_own(),
-    "referrals:detail": partner_only(),
+    "referrals:detail": about_location_a(),
     "referrals:act": everyone(NOT_ALLOWED),  # POST only: see POSTS
     "partners:search": everyone(OK),
     "partners:profile": everyone(OK),  # an active profile is public
+    "partners:preview": admin_of_a(),
     "rfi_new": everyone(OK),
     "rfi_withdraw": everyone(OK),  # the confirmation page; the token is the key
     "insights": partners_own(),
     "rfi_status": everyone(OK),  # the token is the key; a wrong token is a 404 (below)
+    "profiles:business": admins_own(),
+    "profiles:profile": admin_of_a(),
+    "profiles:new_location": admin_of_a(),
+    "profiles:location": admin_of_a(),
+    "profiles:team": admins_own(),
+    "profiles:member": admin_of_a(),
+    "profiles:withdraw_invitation": admins_own(NOT_ALLOWED),  # POST only
+    "profiles:changes": admins_own(),
+    # The invitation's link is the key; a signed-in account is told to sign out first.
+    "profiles:accept_invitation": dict.fromkeys(ROLES, CONFLICT) | {"anonymous": OK},
 }
 
 # POST answers of the portal's own URLs that accept POST: {role: (answer, the referral's state
-# afterwards, whether the database may change)}. Partner A's action is done on a fresh referral.
+# afterwards, whether the database may change)}. Each role posts about a fresh referral at
+# location A; partner A's admin comes last.
+REFUSED_A = {role: (NOT_FOUND, "new", False) for role in ROLES} | {"anonymous": (LOGIN, "new", False)}
 POSTS = {
-    "referrals:act": {
-        "anonymous": (LOGIN, "new", False),
-        "partner_b": (NOT_FOUND, "new", False),
-        "staff": (NOT_FOUND, "new", False),
-        "viewer": (NOT_FOUND, "new", False),
-        "partner_a": (REDIRECT, "evaluating", True),
-    },
+    "referrals:act": REFUSED_A
+    | {"partner_a": (REDIRECT, "evaluating", True), "user_a": (REDIRECT, "evaluating", True)},
     # Whoever holds the customer's private link may withdraw; without it, see the 404 test.
     "rfi_withdraw": dict.fromkeys(ROLES, (REDIRECT, "disconnected", True)),
     # An empty request is refused with the form's errors, for everyone alike.
-    "rfi_new": dict.fromkeys(ROLES, (400, "new", False)),
+    "rfi_new": dict.fromkeys(ROLES, (BAD, "new", False)),
     "login": dict.fromkeys(ROLES, (OK, "new", False)),  # an empty form: its errors
     "logout": dict.fromkeys(ROLES, (REDIRECT, "new", False)),
     "password_change": signed_in((OK, "new", False)) | {"anonymous": (LOGIN, "new", False)},  # its errors
     "password_reset": dict.fromkeys(ROLES, (OK, "new", False)),  # an empty address: its error
     "password_reset_confirm": dict.fromkeys(ROLES, (OK, "new", False)),  # an invalid link says so
     "set_language": dict.fromkeys(ROLES, (REDIRECT, "new", False)),
+    # The partner's house, posted empty: its admins get the forms' errors, others nothing.
+    "profiles:business": REFUSED_A | {"partner_a": (BAD, "new", False), "partner_b": (BAD, "new", False)},
+    "profiles:team": REFUSED_A | {"partner_a": (BAD, "new", False), "partner_b": (BAD, "new", False)},
+    "profiles:profile": REFUSED_A | {"partner_a": (BAD, "new", False)},
+    "profiles:new_location": REFUSED_A | {"partner_a": (BAD, "new", False)},
+    "profiles:location": REFUSED_A | {"partner_a": (BAD, "new", False)},
+    "profiles:member": REFUSED_A | {"partner_a": (BAD, "new", False)},
+    "profiles:withdraw_invitation": REFUSED_A | {"partner_a": (REDIRECT, "new", True)},
+    "profiles:accept_invitation": dict.fromkeys(ROLES, (CONFLICT, "new", False)) | {"anonymous": (BAD, "new", False)},
 }
 # GET-only pages: a POST is refused or means nothing.
 GET_ONLY = {
     "home", "password_change_done", "password_reset_done", "password_reset_complete", "referrals:list",
     "referrals:export", "referrals:dashboard", "referrals:detail", "partners:search", "partners:profile",
-    "insights", "rfi_status",
+    "partners:preview", "insights", "rfi_status", "profiles:changes",
 }  # fmt: skip
 
 # What the admin answers superusers with, where it is not 200.
@@ -115,6 +146,11 @@ ADMIN_STAFF_EXCEPTIONS = {
     "admin:axes_accesslog_add": FORBIDDEN,
     "admin:axes_accessfailurelog_add": FORBIDDEN,
     "admin:axes_accesslog_change": OK,
+    # Records: read, never added or deleted.
+    "admin:profiles_partnerchange_add": FORBIDDEN,
+    "admin:profiles_partnerchange_delete": FORBIDDEN,
+    "admin:profiles_invitation_add": FORBIDDEN,
+    "admin:profiles_invitation_delete": FORBIDDEN,
 }
 # What the admin answers staff who may only view with, where it is not the rule (lists, pages
 # and histories 200; adding and deleting 403).
@@ -150,13 +186,25 @@ def viewer(db):
 
 @pytest.fixture
 def world(client, partner, owner, outsider, operator, viewer):
-    referral = make_referral(partner)
+    location_a = LocationFactory(profile__partner=partner, name="Location A")
+    location_b = LocationFactory(profile=location_a.profile, name="Location B")
+    for location in (location_a, location_b):
+        ContactFactory(location=location)
+    referral = make_referral(partner, location=location_a)
+    invitation = team.invite(by=owner, email="new.colleague@partner.example", role="admin", locations=[], language="en")
     Group.objects.create(name="Support")
     # One failed and one good sign-in, so that django-axes' admin pages have rows to show.
     client.post(reverse("login"), {"username": "nobody", "password": "wrong"})
     client.post(reverse("login"), {"username": "owner", "password": "pw-for-tests-1"})
-    users = {"partner_a": owner, "partner_b": outsider, "staff": operator, "viewer": viewer}
-    return {"referral": referral, "users": users}
+    users = {
+        "partner_a": owner,
+        "user_a": scoped_user(partner, location_a, username="user-a"),
+        "user_b": scoped_user(partner, location_b, username="user-b"),
+        "partner_b": outsider,
+        "staff": operator,
+        "viewer": viewer,
+    }
+    return {"referral": referral, "location_a": location_a, "invitation": invitation, "users": users}
 
 
 def admin_model(name: str):
@@ -179,8 +227,16 @@ def admin_object(name: str):
 def build(name: str, params: list[str], world) -> str | None:
     referral = world["referral"]
     values = {
-        "pk": referral.location.profile_id if name == "partners:profile" else referral.pk,
-        "token": referral.rfi.status_token,
+        "pk": {
+            "partners:profile": referral.location.profile_id,
+            "partners:preview": referral.location.profile_id,
+            "profiles:profile": referral.location.profile_id,
+            "profiles:new_location": referral.location.profile_id,
+            "profiles:location": referral.location_id,
+            "profiles:member": world["users"]["partner_a"].pk,
+            "profiles:withdraw_invitation": world["invitation"].pk,
+        }.get(name, referral.pk),
+        "token": world["invitation"].token if name == "profiles:accept_invitation" else referral.rfi.status_token,
         "uidb64": "MQ",
         "token_reset": "set-password",
         "action": "mark_interested",
@@ -254,7 +310,7 @@ def test_every_url_answers_each_kind_of_user_as_intended(client, world):
             sign_in_as(client, world, role)
             check_answer(client.get(url), expected(name, role), f"{role} GET {url} ({name})", name)
             checked += 1
-    assert checked > 450  # every pattern, five times
+    assert checked > 650  # every pattern, seven times
 
 
 def test_every_portal_url_that_accepts_post_answers_each_kind_of_user_as_intended(client, world, partner):
@@ -263,8 +319,15 @@ def test_every_portal_url_that_accepts_post_answers_each_kind_of_user_as_intende
         if name.startswith("admin:") or name in GET_ONLY:
             continue
         assert name in POSTS, f"{name} accepts POST: add it to the authorization matrix's POSTS"
-        for role in ("anonymous", "partner_b", "staff", "viewer", "partner_a"):
-            world["referral"] = make_referral(partner)
+        for number, role in enumerate(("anonymous", "partner_b", "staff", "viewer", "user_b", "user_a", "partner_a")):
+            world["referral"] = make_referral(partner, location=world["location_a"])
+            world["invitation"] = team.invite(
+                by=world["users"]["partner_a"],
+                email=f"{number}{name}@partner.example",
+                role="admin",
+                locations=[],
+                language="en",
+            )
             url = build(name, params, world)
             sign_in_as(client, world, role)
             before = database()
@@ -315,7 +378,7 @@ def test_every_admin_url_that_accepts_post_refuses_who_may_not_change(client, wo
         data = {"post": "yes"}
         if action:
             data |= {"action": action, "_selected_action": [target.pk] if target else [], "index": "0"}
-        for role in ("anonymous", "partner_a", "partner_b", "viewer"):
+        for role in ("anonymous", "partner_a", "user_a", "user_b", "partner_b", "viewer"):
             sign_in_as(client, world, role)
             before = database()
             response = client.post(url, data)
@@ -333,7 +396,7 @@ def test_every_admin_url_that_accepts_post_refuses_who_may_not_change(client, wo
             after.pop("profiles.User"), before.pop("profiles.User")  # last_login of the test's sign-in
             assert after == before, where
             posted += 1
-    assert posted >= 212  # 53 URLs and list actions, four askers each, on 2026-11-27
+    assert posted >= 318  # 53 URLs and list actions, six askers each, on 2026-11-27
 
 
 def test_a_wrong_status_token_is_a_404(client, world):

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.urls import reverse
 
+from profiles import team
 from referrals import lifecycle
 from tests.factories import make_referral
 from tests.security.test_authorization_matrix import build, url_names
@@ -68,7 +69,12 @@ def world(partner, owner, outsider, operator):
     lifecycle.mark_interested(referral, by=owner)
     for _ in range(30):  # enough for a second page in the lists
         make_referral(partner)
-    return {"referral": referral, "users": {"partner_a": owner, "partner_b": outsider, "staff": operator}}
+    invitation = team.invite(by=owner, email="colleague@partner.example", role="admin", locations=[], language="en")
+    return {
+        "referral": referral,
+        "invitation": invitation,
+        "users": {"partner_a": owner, "partner_b": outsider, "staff": operator},
+    }
 
 
 @pytest.mark.parametrize("role", ["anonymous", "partner_a", "staff"])
