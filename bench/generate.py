@@ -219,11 +219,11 @@ def _events(stories: list):
     for i, _location, story in stories:
         event_id += 1
         yield {"id": event_id, "referral_id": i, "action": "received", "from_state": "", "to_state": "new",
-               "actor_kind": "customer", "note": "", "created_at": story["received_at"]}  # fmt: skip
+               "actor_kind": "customer", "note": "", "details": "{}", "created_at": story["received_at"]}  # fmt: skip
         for action, source, target, at in EVENTS[story["state"]]:
             event_id += 1
             yield {"id": event_id, "referral_id": i, "action": action, "from_state": source, "to_state": target,
-                   "actor_kind": "system" if action in ("fail", "expire") else "partner", "note": "",
+                   "actor_kind": "system" if action in ("fail", "expire") else "partner", "note": "", "details": "{}",
                    "created_at": story[at]}  # fmt: skip
 
 

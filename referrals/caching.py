@@ -53,8 +53,9 @@ def _key(kind: str, user: User, *parts: object, timeout: int) -> Key:
     return Key(f"{kind}:{hashlib.sha256(raw.encode()).hexdigest()}", timeout)
 
 
-def inbox_rows(user: User, *, tab: str, outcome: str, query: str, sort: str, page: int) -> Key:
-    return _key("inbox", user, tab, outcome, query, sort, page, timeout=FRAGMENT_SECONDS)
+def inbox_rows(user: User, *, tab: str, outcome: str, query: str, sort: str, page: int, owner: str) -> Key:
+    # The reader's own id too: "assigned to me" differs between colleagues.
+    return _key("inbox", user, tab, outcome, query, sort, page, owner, user.pk, timeout=FRAGMENT_SECONDS)
 
 
 def dashboard_lists(user: User, *, minute: str) -> Key:

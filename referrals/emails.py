@@ -13,9 +13,11 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from outbox.models import OutboundEmail
 from outbox.rendering import Message, at_send_time
+from profiles.models import User
 
 from .models import RFI, Referral
 
@@ -83,6 +85,26 @@ def reminder(referral: Referral) -> list[Message]:
 def last_call(referral: Referral) -> list[Message]:
     """To the location's contacts: hours left before the referral fails or expires."""
     return _to_location_contacts(referral, "referral_last_call", f"last_call_{referral.state}")
+
+
+def assigned(referral: Referral, owner: User, *, by: User, note: str) -> list[Message]:
+    """To the partner's colleague who now owns the referral, in their language."""
+    return [
+        Message(
+            dedupe_key=f"referral:{referral.pk}:assigned:{owner.pk}:{timezone.now().timestamp()}",
+            template="referral_assigned",
+            to_email=owner.email,
+            language=owner.language,
+            context={
+                "referral": referral,
+                "owner": owner,
+                "by": by.get_full_name() or by.get_username(),
+                "note": note,
+                "referral_url": absolute(reverse("referrals:detail", args=[referral.pk])),
+            },
+            about=referral,
+        )
+    ]
 
 
 def disconnected(referral: Referral) -> list[Message]:

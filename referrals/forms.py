@@ -8,10 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from profiles.choices import Currency
+from profiles.models import User
 
 from . import lifecycle
 from .models import DeclineReason, LostReason, Referral
@@ -110,3 +112,41 @@ class WonForm(ActionForm):
         if "final_value" not in self.errors:
             self.run_check(lifecycle.clean_amount, data.get("final_value"), "final_value")
         return data
+
+
+class OwnerChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class AssignForm(ActionForm):
+    """The colleague who handles the referral, among those who see it."""
+
+    owner = OwnerChoice(label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("Nobody"))
+    note = forms.CharField(
+        label=_("Note to the owner (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, referral: Referral, **kwargs) -> None:
+        kwargs.setdefault("initial", {})["owner"] = referral.owner_id
+        super().__init__(*args, referral=referral, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, OwnerChoice)
+        colleagues = User.objects.filter(partner_id=referral.partner_id, is_active=True)
+        owner.queryset = (
+            colleagues.filter(Q(role=User.Role.ADMIN) | Q(locations=referral.location_id))
+            .distinct()
+            .order_by("username")
+        )
+
+
+class NoteOnlyForm(ActionForm):
+    note = forms.CharField(
+        label=_("Internal note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Your colleagues and the operator see it; the customer and other partners never do."),
+    )

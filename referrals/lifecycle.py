@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -31,7 +32,17 @@ from profiles.choices import Currency
 from profiles.models import User
 
 from . import caching, emails, tally
-from .models import PASSED_ON_STATES, ActorKind, DeclineReason, EventAction, LostReason, Referral, ReferralEvent, State
+from .models import (
+    PASSED_ON_STATES,
+    ActorKind,
+    DeclineReason,
+    EventAction,
+    LostReason,
+    Referral,
+    ReferralEvent,
+    State,
+    may_work_on,
+)
 
 
 class ReferralConflict(Exception):
@@ -72,9 +83,11 @@ def apply(
     actor_kind: ActorKind | None = None,
     note: str = "",
     prepare: Callable[[Referral], None] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Referral:
     """Run the transition ``name`` on ``referral`` inside the caller's transaction; ``prepare``
-    sets the values it needs on the locked row first (in memory only)."""
+    sets the values it needs on the locked row first (in memory only); ``details`` are the
+    values the timeline shows for the step."""
     now = now or timezone.now()
     with transaction.atomic():
         # Lock the row: a partner's click, a teammate's click and the sweep queue up here,
@@ -107,6 +120,7 @@ def apply(
             actor=by,
             actor_kind=actor_kind or _actor_kind(by),
             note=note,
+            details=details or {},
             created_at=now,
         )
         enqueue(_emails_after(locked), now=now)
@@ -190,7 +204,10 @@ def accept(
     def prepare(locked: Referral) -> None:
         locked.deal_value, locked.currency, locked.close_date = amount, currency, close_date
 
-    return _entry_point("accept", referral, by=by, now=now, expected_state=expected_state, prepare=prepare)
+    details = {"deal_value": str(amount), "currency": currency, "close_date": close_date.isoformat()}
+    return _entry_point(
+        "accept", referral, by=by, now=now, expected_state=expected_state, prepare=prepare, details=details
+    )
 
 
 def _close_with_reason(
@@ -211,7 +228,10 @@ def _close_with_reason(
         setattr(locked, field, reason)
         locked.outcome_note = note
 
-    return _entry_point(name, referral, by=by, now=now, expected_state=expected_state, note=note, prepare=prepare)
+    return _entry_point(
+        name, referral, by=by, now=now, expected_state=expected_state, note=note, prepare=prepare,
+        details={"reason": reason},
+    )  # fmt: skip
 
 
 def decline(
@@ -250,7 +270,10 @@ def mark_won(
             locked.currency = currency
         locked.outcome_note = note
 
-    return _entry_point("mark_won", referral, by=by, now=now, expected_state=expected_state, note=note, prepare=prepare)
+    details = {"final_value": str(amount), "currency": currency or referral.currency}
+    return _entry_point(
+        "mark_won", referral, by=by, now=now, expected_state=expected_state, note=note, prepare=prepare, details=details
+    )
 
 
 def mark_lost(
@@ -279,3 +302,63 @@ def disconnect(
     return _entry_point(
         "disconnect", referral, by=by, now=now, note=note, expected_state=expected_state, actor_kind=ActorKind.OPERATOR
     )
+
+
+# --- Steps that do not move the state ----------------------------------------------------------
+
+
+def _note_text(note: str, *, required: bool) -> str:
+    note = note.strip()
+    if required and not note:
+        raise ValidationError({"note": _("Write the note.")})
+    if len(note) > 2000:
+        raise ValidationError({"note": _("Keep the note to 2,000 characters.")})
+    return note
+
+
+def _step(referral: Referral, action: EventAction, *, by: User, now: datetime, note: str, details: dict) -> Referral:
+    """Lock the referral, let ``by`` work on it, write the timeline entry (the state stays)."""
+    locked = Referral.objects.select_for_update(of=("self",)).select_related("partner", "location").get(pk=referral.pk)
+    if not may_work_on(locked, by):
+        raise PermissionDenied
+    caching.changed([locked.partner_id])
+    ReferralEvent.objects.create(
+        referral=locked,
+        action=action,
+        from_state=locked.state,
+        to_state=locked.state,
+        actor=by,
+        actor_kind=_actor_kind(by),
+        note=note,
+        details=details,
+        created_at=now,
+    )
+    return locked
+
+
+def assign(
+    referral: Referral, *, by: User, owner: User | None, note: str = "", now: datetime | None = None
+) -> Referral:
+    """Give the referral an owner among the partner's users who see it (or none), with an
+    optional note; the new owner is emailed in their language."""
+    now = now or timezone.now()
+    note = _note_text(note, required=False)
+    with transaction.atomic(durable=True):
+        if owner is not None and not (owner.partner_id == referral.partner_id and may_work_on(referral, owner)):
+            raise ValidationError({"owner": _("Choose a colleague who sees this referral.")})
+        details = {"owner": owner.get_username() if owner else ""}
+        locked = _step(referral, EventAction.ASSIGN, by=by, now=now, note=note, details=details)
+        locked.owner = owner
+        locked.save(update_fields=["owner", "updated_at"])
+        if owner is not None and owner != by:
+            enqueue(emails.assigned(locked, owner, by=by, note=note), now=now)
+    return locked
+
+
+def add_note(referral: Referral, *, by: User, note: str, now: datetime | None = None) -> Referral:
+    """An internal note on the timeline: the partner's own and the operator's, never the
+    customer's or another partner's."""
+    now = now or timezone.now()
+    note = _note_text(note, required=True)
+    with transaction.atomic(durable=True):
+        return _step(referral, EventAction.ADD_NOTE, by=by, now=now, note=note, details={})

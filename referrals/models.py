@@ -267,8 +267,15 @@ def _may_act_for_partner(referral: models.Model, user: object) -> bool:
     if not isinstance(referral, Referral) or not isinstance(user, User) or not user.is_active:
         return False
     if user.partner_id is not None:
-        return user.partner_id == referral.partner_id
+        in_scope = user.location_scope is None or referral.location_id in user.location_scope
+        return user.partner_id == referral.partner_id and in_scope
     return user.is_staff and user.has_perm("referrals.change_referral")
+
+
+def may_work_on(referral: Referral, user: object) -> bool:
+    """Who may assign a referral or write a note on it: as for the partner actions, its own
+    partner's users who see it, or operator staff acting for them."""
+    return _may_act_for_partner(referral, user)
 
 
 def _may_disconnect(referral: models.Model, user: object) -> bool:
@@ -346,6 +353,15 @@ class Referral(ChoiceLabelsMixin, FSMModelMixin, models.Model):
     decline_reason = models.CharField(_("decline reason"), max_length=16, choices=DeclineReason.choices, blank=True)
     lost_reason = models.CharField(_("lost reason"), max_length=16, choices=LostReason.choices, blank=True)
     outcome_note = models.TextField(_("note"), max_length=2000, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_referrals",
+        help_text=_("The partner's colleague who handles it."),
+    )
     reminded_at = models.DateTimeField(_("24-hour reminder sent at"), null=True, blank=True)
     last_call_at = models.DateTimeField(_("last call sent at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -539,6 +555,9 @@ class EventAction(models.TextChoices):
     FAIL = "fail", _("No answer within 72 hours")
     EXPIRE = "expire", _("No accept or decline within 7 days")
     DISCONNECT = "disconnect", _("Disconnected")
+    # Steps that do not move the state.
+    ASSIGN = "assign", _("Assigned")
+    ADD_NOTE = "add_note", _("Note")
 
 
 class ActorKind(models.TextChoices):
@@ -567,6 +586,8 @@ class ReferralEvent(ChoiceLabelsMixin, models.Model):
     )
     actor_kind = models.CharField(_("actor"), max_length=16, choices=ActorKind.choices)
     note = models.TextField(_("note"), blank=True)
+    # The values the step recorded: an estimate, a final value, a reason, the new owner…
+    details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:

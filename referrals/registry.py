@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from profiles.models import User
 
 from . import lifecycle
-from .forms import AcceptForm, ActionForm, DeclineForm, LostForm, NoteForm, WonForm
-from .models import Referral
+from .forms import AcceptForm, ActionForm, AssignForm, DeclineForm, LostForm, NoteForm, NoteOnlyForm, WonForm
+from .models import Referral, may_work_on
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class PartnerAction:
     run: Callable[..., Referral]  # the lifecycle function; the form's fields are its arguments
     done: Promise  # the message once it is done
     style: str = "primary"
+    # A transition's who and when are its own (``source``, ``permission=``); a step that moves
+    # no state says who may take it.
+    allowed_for: Callable[[Referral, User], bool] | None = None
 
     @property
     def asks_for_details(self) -> bool:
@@ -39,6 +42,8 @@ class PartnerAction:
 
     def perform(self, form: ActionForm, user: User) -> Referral:
         """Run the action with what ``form`` (valid) holds, as ``user``."""
+        if self.allowed_for is not None:  # a step on the referral as it is, whatever its state
+            return self.run(form.referral, by=user, **form.arguments())
         return self.run(form.referral, by=user, expected_state=form.cleaned_data["expected_state"], **form.arguments())
 
 
@@ -75,11 +80,24 @@ ACTIONS: dict[str, PartnerAction] = {
             "disconnect", _("Disconnect"), _("Disconnect"), NoteForm, lifecycle.disconnect,
             _("Disconnected: the partner's contacts are told."), style="secondary",
         ),
+        # Steps that do not move the state.
+        PartnerAction(
+            "assign", _("Assign"), _("Owner"), AssignForm, lifecycle.assign, _("The owner is set."),
+            style="secondary", allowed_for=lambda referral, user: referral.is_active and may_work_on(referral, user),
+        ),
+        PartnerAction(
+            "add_note", _("Add the note"), _("Internal note"), NoteOnlyForm, lifecycle.add_note,
+            _("The note is on the timeline."), style="secondary", allowed_for=may_work_on,
+        ),
     )
 }  # fmt: skip
 
 
 def allowed(referral: Referral, user: User) -> list[PartnerAction]:
     """The actions ``user`` may run on ``referral`` now, in the registry's order."""
-    names = set(referral.actions_for(user))
-    return [action for name, action in ACTIONS.items() if name in names]
+    transitions = set(referral.actions_for(user))
+    return [
+        action
+        for name, action in ACTIONS.items()
+        if (action.allowed_for(referral, user) if action.allowed_for else name in transitions)
+    ]

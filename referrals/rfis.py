@@ -25,7 +25,7 @@ from outbox.rendering import Message
 from profiles.models import Location, User
 
 from . import caching, emails, lifecycle, tally
-from .models import RFI, ActorKind, Customer, EventAction, Referral, ReferralEvent, State
+from .models import RFI, ActorKind, Customer, EventAction, Referral, ReferralEvent, State, may_work_on
 
 
 @dataclass
@@ -74,6 +74,10 @@ def _refer(rfi: RFI, locations: list[Location], *, by: User | None, now: datetim
         for location in locations
     ]
     for referral in referrals:
+        # The location's default owner, if they still see its referrals.
+        owner = referral.location.default_owner
+        if owner is not None and owner.is_active and may_work_on(referral, owner):
+            referral.owner = owner
         referral.save()
     tally.add(referrals)
     caching.changed(referral.partner_id for referral in referrals)
@@ -85,6 +89,7 @@ def _refer(rfi: RFI, locations: list[Location], *, by: User | None, now: datetim
             to_state=State.NEW,
             actor=by,
             actor_kind=ActorKind.OPERATOR if by is not None else ActorKind.CUSTOMER,
+            details={"owner": referral.owner.get_username()} if referral.owner else {},
             created_at=now,
         )
         for referral in referrals

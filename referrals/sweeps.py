@@ -93,12 +93,12 @@ def _sweep(due: QuerySet[Referral], *, transition: str, note: str, now: datetime
                 [*written.values(), *parameters, change.source],
             )
         caching.changed(tally.move_many(ids, from_state=change.source, to_state=change.target))
-        columns = "referral_id, action, from_state, to_state, actor_id, actor_kind, note, created_at"
+        columns = "referral_id, action, from_state, to_state, actor_id, actor_kind, note, details, created_at"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {event} ({columns}) "  # noqa: S608
-                f"SELECT id, %s, %s, %s, NULL, %s, %s, %s FROM {referral} WHERE {in_batch}",
-                [transition, change.source, change.target, ActorKind.SYSTEM, note, now, *parameters],
+                f"SELECT id, %s, %s, %s, NULL, %s, %s, %s, %s FROM {referral} WHERE {in_batch}",
+                [transition, change.source, change.target, ActorKind.SYSTEM, note, "{}", now, *parameters],
             )
         # The customer's "choose another partner" email, built by the worker when it is sent
         # (it carries the customer's private link), so nothing is rendered here per row.

@@ -36,6 +36,10 @@ TABS = {
     "negotiating": (gettext_lazy("Negotiating"), Q(state=State.NEGOTIATING)),
     "archived": (gettext_lazy("Archived"), Q(state__in=ARCHIVED_STATES)),
 }
+OWNERS = {
+    "me": gettext_lazy("Assigned to me"),
+    "none": gettext_lazy("Unassigned"),
+}
 SORTS = {
     "oldest": (gettext_lazy("Oldest first"), ("received_at", "pk")),
     "newest": (gettext_lazy("Newest first"), ("-received_at", "-pk")),
@@ -139,13 +143,15 @@ def dashboard(request: PartnerRequest) -> HttpResponse:
 
 @dataclass
 class ListFilters:
-    """The list's tab, outcome, search and sort, read from the query string; the CSV export
-    applies the same."""
+    """The list's tab, outcome, owner, search and sort, read from the query string; the CSV
+    export applies the same."""
 
     tab: str
     outcome: str
     query: str
     sort: str
+    owner: str = ""  # "me": assigned to the reader; "none": assigned to nobody
+    reader: int | None = None
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> ListFilters:
@@ -155,7 +161,16 @@ class ListFilters:
         sort = request.GET.get("sort") or ""
         if sort not in SORTS:
             sort = "oldest" if tab != "archived" else "newest"
-        return cls(tab, request.GET.get("outcome", ""), request.GET.get("q", "").strip()[:100], sort)
+        owner = request.GET.get("owner") or ""
+        if owner not in OWNERS:
+            owner = ""
+        query = request.GET.get("q", "").strip()[:100]
+        return cls(tab, request.GET.get("outcome", ""), query, sort, owner, getattr(request.user, "pk", None))
+
+    @property
+    def counted_by_tallies(self) -> bool:
+        """Whether the tallies know how many rows there are (no search, no owner)."""
+        return not self.query and not self.owner
 
     def apply(self, referrals):
         referrals = referrals.filter(TABS[self.tab][1])
@@ -170,6 +185,10 @@ class ListFilters:
             if self.query.lstrip("#").isdigit():
                 match |= Q(pk=int(self.query.lstrip("#")))
             referrals = referrals.filter(match)
+        if self.owner == "me":
+            referrals = referrals.filter(owner_id=self.reader)
+        elif self.owner == "none":
+            referrals = referrals.filter(owner__isnull=True)
         return referrals.order_by(*SORTS[self.sort][1])
 
 
@@ -179,8 +198,8 @@ def referral_list(request: PartnerRequest) -> HttpResponse:
     filters = ListFilters.from_request(request)
     states = tally.by_state(partner_of(request.user).pk, request.user.location_scope)
     counts = _counts(states)
-    if filters.query:
-        known = None  # a search counts its matches
+    if not filters.counted_by_tallies:
+        known = None  # a search or an owner counts its matches
     elif filters.tab == "archived" and filters.outcome in ARCHIVED_STATES:
         known = states[filters.outcome]
     else:
@@ -196,6 +215,8 @@ def referral_list(request: PartnerRequest) -> HttpResponse:
             "tab": filters.tab,
             "outcomes": [(state.value, state.label) for state in State if state in ARCHIVED_STATES],
             "outcome": filters.outcome,
+            "owners": list(OWNERS.items()),
+            "owner": filters.owner,
             "query": filters.query,
             "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
             "sort": filters.sort,
@@ -205,6 +226,7 @@ def referral_list(request: PartnerRequest) -> HttpResponse:
                 tab=filters.tab,
                 outcome=filters.outcome,
                 query=filters.query,
+                owner=filters.owner,
                 sort=filters.sort,
                 page=page.number,
             ),
@@ -291,7 +313,9 @@ def _detail(
             # The customer's contact details leave the server only after Interested.
             "customer": SimpleLazyObject(lambda: referral.rfi.customer) if referral.customer_details_visible else None,
             "events": referral.events.select_related("actor"),
-            "actions": actions,
+            # The lifecycle's steps, and the steps that move no state (owner, notes) on their own.
+            "actions": [(action, form) for action, form in actions if action.allowed_for is None],
+            "activities": {action.name: (action, form) for action, form in actions if action.allowed_for is not None},
             "bound": bound.action if bound is not None else "",
             "deadline": deadline,
             "fragment": caching.referral_page(request.user, referral.pk),

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django import template
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -21,3 +23,29 @@ def duration(value: timedelta | None) -> str:
     if hours:
         return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
     return _("%(minutes)d min") % {"minutes": minutes}
+
+
+def _amount(value: str, currency: str) -> str:
+    return f"{number_format(Decimal(value), 2, force_grouping=True)} {currency}"
+
+
+@register.filter
+def recorded(event) -> list[tuple[str, str]]:
+    """The values a timeline step recorded, as (label, shown value) pairs in the reader's language."""
+    from referrals.models import DeclineReason, EventAction, LostReason
+
+    details = event.details or {}
+    shown: list[tuple[str, str]] = []
+    currency = details.get("currency", "")
+    if "deal_value" in details:
+        shown.append((_("Estimated deal value"), _amount(details["deal_value"], currency)))
+    if "close_date" in details:
+        shown.append((_("Estimated close date"), date_format(date.fromisoformat(details["close_date"]), "DATE_FORMAT")))
+    if "final_value" in details:
+        shown.append((_("Final deal value"), _amount(details["final_value"], currency)))
+    if "reason" in details:
+        reasons = LostReason if event.action == EventAction.MARK_LOST else DeclineReason
+        shown.append((_("Reason"), str(dict(reasons.choices).get(details["reason"], details["reason"]))))
+    if "owner" in details:
+        shown.append((_("Owner"), details["owner"] or str(_("Nobody"))))
+    return shown

@@ -63,7 +63,8 @@ def history(partner, owner, other_partner):
 
     # Another partner's referral, answered at once, must change nothing here.
     elsewhere = make_referral(other_partner, now=T0)
-    lifecycle.mark_not_interested(elsewhere, by=elsewhere.partner.users.create(username="b-user"), now=hours(0.5))
+    b_user = elsewhere.partner.users.create(username="b-user", role="admin")
+    lifecycle.mark_not_interested(elsewhere, by=b_user, now=hours(0.5))
     return partner
 
 

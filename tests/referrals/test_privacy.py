@@ -105,7 +105,7 @@ def test_erasure_cancels_the_customers_own_emails_and_leaves_the_partners_alone(
     partner_emails = {email.pk: email.to_email for email in OutboundEmail.objects.filter(template="new_referral")}
     assert len(partner_emails) == 2
     referral = rfi.referrals.first()
-    owner_of = referral.partner.users.create(username="p-owner")
+    owner_of = referral.partner.users.create(username="p-owner", role="admin")
     lifecycle.mark_not_interested(referral, by=owner_of)  # the customer's "choose another partner" waits
     client.force_login(operator)
     run_action(client, "erase_personal_data", rfi.customer)
