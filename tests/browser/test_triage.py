@@ -128,7 +128,7 @@ def test_interested_then_decline_with_a_reason(new_page, sign_in, live_server, o
     open_referral(page, live_server, referral)
     click(page, w["interested"])
     page.get_by_label(w["reason"]).select_option(label=w["no_capacity"])
-    page.get_by_label(w["note"]).fill("今月は対応できません")
+    page.get_by_label(w["note"], exact=True).fill("今月は対応できません")
     click(page, w["decline"])
     assert state(page) == w["declined"]
     assert w["no_capacity"] in page.content()
