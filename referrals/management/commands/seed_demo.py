@@ -19,11 +19,19 @@ from referrals.models import Customer
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo; never used outside seed_demo
 OPERATOR = ("operator", "operator-pass-2026")
+ROLE_NAMES = {"admin": "referral admin", "user": "referral user"}
 
 PARTNERS: list[dict[str, Any]] = [
     {
         "name": "Sakura Cloud K.K.",
-        "users": [("sakura", "admin", "ja"), ("sakura-en", "member", "en")],
+        # username, role, language, the locations of a referral user
+        "users": [
+            ("sakura", "admin", "ja", []),
+            ("sakura-en", "admin", "en", []),
+            ("sakura-tokyo", "user", "ja", ["Tokyo HQ"]),
+            ("sakura-osaka", "user", "en", ["Osaka office"]),
+        ],
+        "default_owners": {"Tokyo HQ": "sakura-tokyo"},
         "profiles": [
             {
                 "region": "JP",
@@ -42,7 +50,7 @@ PARTNERS: list[dict[str, Any]] = [
     },
     {
         "name": "Fuji Data Systems",
-        "users": [("fuji", "admin", "ja")],
+        "users": [("fuji", "admin", "ja", []), ("fuji-nagoya", "user", "ja", ["Nagoya office"])],
         "profiles": [
             {
                 "region": "JP",
@@ -68,7 +76,7 @@ PARTNERS: list[dict[str, Any]] = [
     },
     {
         "name": "Northwind Consulting",
-        "users": [("northwind", "admin", "en")],
+        "users": [("northwind", "admin", "en", []), ("northwind-london", "user", "en", ["London"])],
         "profiles": [
             {
                 "region": "US",
@@ -94,7 +102,7 @@ PARTNERS: list[dict[str, Any]] = [
     },
     {
         "name": "Contoso Sicherheit GmbH",
-        "users": [("contoso", "admin", "en")],
+        "users": [("contoso", "admin", "en", []), ("contoso-munich", "user", "en", ["Munich"])],
         "profiles": [
             {
                 "region": "DE",
@@ -126,6 +134,7 @@ class DemoRequest:
     company_size: str
     hours_ago: int  # when it arrived
     steps: list[str]  # keys of STEPS, three hours apart
+    office: str = "Tokyo HQ"
 
     @property
     def email(self) -> str:
@@ -157,6 +166,7 @@ SAKURA_REFERRALS = [
         "medium",
         60,
         [],
+        office="Osaka office",
     ),
     DemoRequest(
         "Taro Kobayashi",
@@ -190,6 +200,7 @@ SAKURA_REFERRALS = [
         "enterprise",
         200,
         ["interested", "accept"],
+        office="Osaka office",
     ),
     DemoRequest(
         "Yuki Watanabe",
@@ -212,6 +223,7 @@ SAKURA_REFERRALS = [
         "medium",
         700,
         ["interested", "accept", "lost"],
+        office="Osaka office",
     ),
     DemoRequest(
         "Daiki Kato",
@@ -237,6 +249,7 @@ SAKURA_REFERRALS = [
         "medium",
         300,
         ["interested", "decline"],
+        office="Osaka office",
     ),
     DemoRequest(
         "Akira Mori",
@@ -259,6 +272,7 @@ SAKURA_REFERRALS = [
         "medium",
         50,
         ["disconnect"],
+        office="Osaka office",
     ),
 ]
 
@@ -319,31 +333,35 @@ class Command(BaseCommand):
         now = timezone.now()
         with transaction.atomic():
             operator = self._operator()
-            sakura_location = self._partners()
+            sakura_offices = self._partners()
         sakura = User.objects.get(username="sakura")
         # Each request through the actions, each in its own transaction (as a customer and a
         # partner would make them); a request whose customer exists is left as it is.
         for request in SAKURA_REFERRALS:
             if not Customer.objects.filter(email=request.email).exists():
-                self._send(request, sakura_location, sakura, operator, now)
+                self._send(request, sakura_offices[request.office], sakura, operator, now)
         # What beat would have done by now: archive the ones nobody answered in time.
         failed = sweeps.fail_overdue(now)
         expired = sweeps.expire_overdue(now)
         self._print_logins(failed, expired)
 
-    def _partners(self) -> Location:
-        """The demo partners with their users and profiles; returns Sakura Cloud's first office."""
-        sakura_location = None
+    def _partners(self) -> dict[str, Location]:
+        """The demo partners with their profiles and users; returns Sakura Cloud's offices by name."""
+        sakura: dict[str, Location] = {}
         for spec in PARTNERS:
             partner, _ = PartnerCompany.objects.get_or_create(name=spec["name"])
-            for username, role, language in spec["users"]:
-                self._user(partner, username, role, language)
+            offices: dict[str, Location] = {}
             for profile_spec in spec["profiles"]:
-                location = self._profile(partner, profile_spec)
-                if spec["name"].startswith("Sakura") and sakura_location is None:
-                    sakura_location = location
-        assert sakura_location is not None
-        return sakura_location
+                offices |= self._profile(partner, profile_spec)
+            for username, role, language, assigned in spec["users"]:
+                user = self._user(partner, username, role, language)
+                user.locations.set([offices[name] for name in assigned])
+            for office, username in spec.get("default_owners", {}).items():
+                offices[office].default_owner = User.objects.get(username=username)
+                offices[office].save(update_fields=["default_owner"])
+            if spec["name"].startswith("Sakura"):
+                sakura = offices
+        return sakura
 
     def _user(self, partner: PartnerCompany, username: str, role: str, language: str) -> User:
         user, created = User.objects.get_or_create(
@@ -367,8 +385,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Archived {len(failed)} failed and {len(expired)} expired demo referrals.")
         self.stdout.write(f"Sign in at /accounts/login/ as a partner user (password for all: {DEMO_PASSWORD}):")
         for spec in PARTNERS:
-            for username, role, language in spec["users"]:
-                self.stdout.write(f"  {username:<11} {spec['name']} ({role}, {language})")
+            for username, role, language, assigned in spec["users"]:
+                where = f", {', '.join(assigned)}" if assigned else ""
+                self.stdout.write(f"  {username:<16} {spec['name']} ({ROLE_NAMES[role]}{where}, {language})")
         self.stdout.write(f"Operator staff, Django admin at /admin/: {OPERATOR[0]} / {OPERATOR[1]}")
 
     def _operator(self) -> User:
@@ -381,13 +400,13 @@ class Command(BaseCommand):
             user.save()
         return user
 
-    def _profile(self, partner: PartnerCompany, spec: dict) -> Location:
+    def _profile(self, partner: PartnerCompany, spec: dict) -> dict[str, Location]:
         fields = {
             key: spec[key]
             for key in ("headline", "keywords", "solution_areas", "industries", "company_sizes", "languages")
         }
         profile, _ = BusinessProfile.objects.get_or_create(partner=partner, region=spec["region"], defaults=fields)
-        first = None
+        offices = {}
         for name, city, contacts in spec["locations"]:
             location, _ = Location.objects.get_or_create(profile=profile, name=name, defaults={"city": city})
             for contact_name, email, language in contacts:
@@ -396,12 +415,11 @@ class Command(BaseCommand):
                     email=email,
                     defaults={"name": contact_name, "language": language, "phone": "+81 3-0000-0000"},
                 )
-            first = first or location
+            offices[name] = location
         if not profile.is_active:
             profile.is_active = True
             profile.save(update_fields=["is_active"])
-        assert first is not None, "every demo profile has a location"
-        return first
+        return offices
 
     def _send(self, request: DemoRequest, location: Location, user: User, operator: User, now) -> None:
         """The customer's request, sent ``hours_ago``, then the partner's steps three hours apart."""
