@@ -5,7 +5,7 @@ Every score is explainable: ``Match.reasons`` says what counted."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Least
@@ -165,7 +165,8 @@ def search(needs: Needs, *, limit: int = 50) -> list[Match]:
         candidates = candidates.filter(region=needs.region)
     candidates = candidates.annotate(points=fit_in_sql(needs))
     if needs.asks_for_fit:
-        candidates = candidates.filter(points__gt=0)
+        # Listed for what the customer asked for; the language they read only ranks.
+        candidates = candidates.alias(asked=fit_in_sql(replace(needs, language=""))).filter(asked__gt=0)
     rows = sorted(candidates.values_list("pk", "partner_id", "partner__name", "points"), key=lambda row: -row[3])
     if len(rows) > limit:
         rows = [row for row in rows if row[3] >= rows[limit - 1][3]]

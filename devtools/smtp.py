@@ -7,7 +7,7 @@ import email
 import email.policy
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 
@@ -43,6 +43,11 @@ class Mailbox:
         with self.arrived:
             self.arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
         return list(self.messages)
+
+    def wait_until(self, condition: Callable[[], object], timeout: float = 20) -> None:
+        """Until ``condition()`` holds of what has arrived (or ``timeout`` seconds pass)."""
+        with self.arrived:
+            self.arrived.wait_for(condition, timeout=timeout)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [message for message in self.messages if address in message["To"]]

@@ -90,6 +90,16 @@ def test_region_city_and_keywords_filter(db):
     assert names(matching.search(matching.Needs(region="GB"))) == ["London"]
 
 
+def test_the_language_a_customer_reads_ranks_but_does_not_list_a_partner_that_fits_nothing_asked(db):
+    profile("Speaks English", languages=["en"], keywords="azure", solution_areas=["data_ai"])
+    profile("Knows kintone", languages=["ja"], keywords="kintone")
+    needs = matching.Needs(region="JP", keywords="kintone", language="en")
+    assert names(matching.search(needs)) == ["Knows kintone"]
+    # Among partners that fit, the customer's language counts.
+    profile("Knows kintone, speaks English", languages=["en"], keywords="kintone")
+    assert names(matching.search(needs)) == ["Knows kintone, speaks English", "Knows kintone"]
+
+
 def test_the_search_page_is_prefilled_from_the_link_in_the_customers_email(client, db):
     profile("Sakura", solution_areas=["cloud_infrastructure"], industries=["manufacturing"])
     response = client.get(
