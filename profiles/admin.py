@@ -67,7 +67,7 @@ class PartnerCompanyAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "partner", "role", "is_staff", "is_active", "last_login")
-    list_filter = ("partner", "role", "is_staff", "is_active")
+    list_filter = ("partner", "role", "is_staff", "is_active", "is_api_client")
     list_select_related = ("partner",)
     search_fields = ("username", "email", "first_name", "last_name", "partner__name")
     autocomplete_fields = ("partner",)

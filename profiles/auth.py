@@ -21,7 +21,11 @@ class PortalBackend(ModelBackend):
     The company comes with the user in one query, so the pages read it for free."""
 
     def user_can_authenticate(self, user) -> bool:
-        return super().user_can_authenticate(user) and (user.partner_id is None or user.partner.is_active)
+        return (
+            super().user_can_authenticate(user)
+            and not user.is_api_client  # an API key's identity never has a session
+            and (user.partner_id is None or user.partner.is_active)
+        )
 
     def get_user(self, user_id):
         user = User.objects.select_related("partner").filter(pk=user_id).first()

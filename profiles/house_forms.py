@@ -118,7 +118,7 @@ class LocationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         owner = self.fields["default_owner"]
         assert isinstance(owner, OwnerChoice)
-        owner.queryset = User.objects.filter(partner=partner, is_active=True).order_by("username")
+        owner.queryset = User.objects.people().filter(partner=partner, is_active=True).order_by("username")
 
     def clean_default_owner(self) -> User | None:
         owner = self.cleaned_data["default_owner"]

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
@@ -78,8 +78,16 @@ class PartnerCompany(models.Model):
         super().save(*args, **kwargs)
 
 
+class PortalUserManager(UserManager["User"]):
+    def people(self) -> models.QuerySet[User]:
+        """Users who are persons: not the identities API keys act as."""
+        return self.filter(is_api_client=False)
+
+
 class User(AbstractUser):
-    """A portal user: a partner company's user, or operator staff (no company, ``is_staff``)."""
+    """A portal user: a partner company's user, or operator staff (no company, ``is_staff``);
+    or the identity an API key acts as (``is_api_client``), with the role and locations the
+    key was given, so that a key is authorized exactly as a partner user of that scope."""
 
     class Role(models.TextChoices):
         # Partner Center's two roles (DOMAIN.md, "The partner's team").
@@ -116,6 +124,14 @@ class User(AbstractUser):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone]
     )
+    is_api_client = models.BooleanField(
+        _("API key"),
+        default=False,
+        editable=False,
+        help_text=_("The identity an API key acts as: it cannot sign in, own referrals or be on the team."),
+    )
+
+    objects = PortalUserManager()
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

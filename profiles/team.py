@@ -44,7 +44,7 @@ def _check_locations(partner: PartnerCompany, role: str, locations: list[Locatio
 
 def _admins_left(partner: PartnerCompany, *, without: User) -> int:
     """Active referral admins of ``partner`` other than ``without``, their rows locked."""
-    admins = User.objects.select_for_update().filter(partner=partner, role=User.Role.ADMIN, is_active=True)
+    admins = User.objects.people().select_for_update().filter(partner=partner, role=User.Role.ADMIN, is_active=True)
     return len([admin for admin in admins.exclude(pk=without.pk)])
 
 

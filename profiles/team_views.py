@@ -27,7 +27,7 @@ def _team_page(request: PartnerRequest, invite_form: InviteForm, status: int = 2
         request,
         "profiles/team.html",
         {
-            "members": partner.users.order_by("-is_active", "username").prefetch_related("locations"),
+            "members": partner.users.people().order_by("-is_active", "username").prefetch_related("locations"),
             "invitations": [
                 invitation
                 for invitation in partner.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
@@ -74,7 +74,7 @@ def team_page(request: PartnerRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def member_page(request: PartnerRequest, pk: int) -> HttpResponse:
     partner = partner_of(request.user)
-    member = get_object_or_404(User, pk=pk, partner=partner)
+    member = get_object_or_404(User.objects.people(), pk=pk, partner=partner)
     current = {"role": member.role, "locations": member.locations.all(), "is_active": member.is_active}
     form = MemberForm(request.POST or None, partner=partner, initial=current)
     if request.method == "POST" and form.is_valid():

@@ -135,7 +135,7 @@ class AssignForm(ActionForm):
         super().__init__(*args, referral=referral, **kwargs)
         owner = self.fields["owner"]
         assert isinstance(owner, OwnerChoice)
-        colleagues = User.objects.filter(partner_id=referral.partner_id, is_active=True)
+        colleagues = User.objects.people().filter(partner_id=referral.partner_id, is_active=True)
         owner.queryset = (
             colleagues.filter(Q(role=User.Role.ADMIN) | Q(locations=referral.location_id))
             .distinct()

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
@@ -31,7 +31,7 @@ from outbox.rendering import Message
 from profiles.choices import Currency
 from profiles.models import User
 
-from . import caching, emails, tally
+from . import caching, emails, signals, tally
 from .models import (
     PASSED_ON_STATES,
     ActorKind,
@@ -124,6 +124,7 @@ def apply(
             created_at=now,
         )
         enqueue(_emails_after(locked), now=now)
+        signals.recorded.send(Referral, referral_ids=[locked.pk], created=False)
     return locked
 
 
@@ -344,7 +345,9 @@ def assign(
     now = now or timezone.now()
     note = _note_text(note, required=False)
     with transaction.atomic(durable=True):
-        if owner is not None and not (owner.partner_id == referral.partner_id and may_work_on(referral, owner)):
+        if owner is not None and (
+            owner.is_api_client or not (owner.partner_id == referral.partner_id and may_work_on(referral, owner))
+        ):
             raise ValidationError({"owner": _("Choose a colleague who sees this referral.")})
         details = {"owner": owner.get_username() if owner else ""}
         locked = _step(referral, EventAction.ASSIGN, by=by, now=now, note=note, details=details)
@@ -352,6 +355,7 @@ def assign(
         locked.save(update_fields=["owner", "updated_at"])
         if owner is not None and owner != by:
             enqueue(emails.assigned(locked, owner, by=by, note=note), now=now)
+        signals.recorded.send(Referral, referral_ids=[locked.pk], created=False)
     return locked
 
 
@@ -361,4 +365,41 @@ def add_note(referral: Referral, *, by: User, note: str, now: datetime | None = 
     now = now or timezone.now()
     note = _note_text(note, required=True)
     with transaction.atomic(durable=True):
-        return _step(referral, EventAction.ADD_NOTE, by=by, now=now, note=note, details={})
+        locked = _step(referral, EventAction.ADD_NOTE, by=by, now=now, note=note, details={})
+        signals.recorded.send(Referral, referral_ids=[locked.pk], created=False)
+    return locked
+
+
+def set_crm_reference(
+    referral: Referral, *, by: User, value: str, expected_updated_at: datetime | None = None
+) -> Referral:
+    """The partner's own id for the referral in its CRM (unique among the partner's referrals).
+    ``expected_updated_at``: the referral as the caller read it; if it changed since, the
+    change is refused (``ReferralConflict``). The partner's own bookkeeping: no timeline entry."""
+    value = value.strip()
+    with transaction.atomic(durable=True):
+        locked = Referral.objects.select_for_update(of=("self",)).select_related("partner").get(pk=referral.pk)
+        if not may_work_on(locked, by):
+            raise PermissionDenied
+        if expected_updated_at is not None and locked.updated_at != expected_updated_at:
+            raise ReferralConflict(locked)
+        taken = (
+            Referral.objects.filter(partner_id=locked.partner_id, external_reference_id=value)
+            .exclude(pk=locked.pk)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if value and taken:
+            raise ValidationError(
+                {"external_reference_id": _("Referral #%(id)s already has this CRM reference.") % {"id": taken}}
+            )
+        locked.external_reference_id = value
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["external_reference_id", "updated_at"])
+        except IntegrityError as error:  # the same value set at the same moment on another referral
+            raise ValidationError(
+                {"external_reference_id": _("Another of your referrals already has this CRM reference.")}
+            ) from error
+        caching.changed([locked.partner_id])
+    return locked

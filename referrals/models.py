@@ -362,6 +362,12 @@ class Referral(ChoiceLabelsMixin, FSMModelMixin, models.Model):
         related_name="owned_referrals",
         help_text=_("The partner's colleague who handles it."),
     )
+    external_reference_id = models.CharField(
+        _("CRM reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("The partner's own id for this referral in its CRM (set through the API); unique per partner."),
+    )
     reminded_at = models.DateTimeField(_("24-hour reminder sent at"), null=True, blank=True)
     last_call_at = models.DateTimeField(_("last call sent at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -396,6 +402,8 @@ class Referral(ChoiceLabelsMixin, FSMModelMixin, models.Model):
             models.Index(fields=["received_at"], condition=Q(state="new"), name="referral_new_due"),
             # The 7-day sweep reads only evaluating referrals by when they entered evaluating.
             models.Index(fields=["evaluating_at"], condition=Q(state="evaluating"), name="referral_evaluating_due"),
+            # The API's list and sync: one partner's referrals by when they last changed.
+            models.Index(fields=["partner", "updated_at", "id"], name="referral_sync"),
             # The reminder sweep reads only new referrals not yet reminded.
             models.Index(
                 fields=["received_at"], condition=Q(state="new", reminded_at__isnull=True), name="referral_remind_due"
@@ -403,6 +411,11 @@ class Referral(ChoiceLabelsMixin, FSMModelMixin, models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["rfi", "location"], name="one_referral_per_rfi_location"),
+            models.UniqueConstraint(
+                fields=["partner", "external_reference_id"],
+                condition=~Q(external_reference_id=""),
+                name="one_referral_per_crm_reference",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -24,7 +24,7 @@ from outbox.queue import enqueue
 from outbox.rendering import Message
 from profiles.models import Location, User
 
-from . import caching, emails, lifecycle, tally
+from . import caching, emails, lifecycle, signals, tally
 from .models import RFI, ActorKind, Customer, EventAction, Referral, ReferralEvent, State, may_work_on
 
 
@@ -94,6 +94,7 @@ def _refer(rfi: RFI, locations: list[Location], *, by: User | None, now: datetim
         )
         for referral in referrals
     )
+    signals.recorded.send(Referral, referral_ids=[referral.pk for referral in referrals], created=True)
     messages: list[Message] = []
     for referral in referrals:
         messages += emails.new_referral(referral)

@@ -24,7 +24,7 @@ from common.sql import is_one_of
 from outbox.queue import enqueue, queue_at_send_sql
 from outbox.rendering import Message
 
-from . import caching, emails, tally
+from . import caching, emails, signals, tally
 from .models import PASSED_ON_STATES, RFI, ActorKind, Customer, Referral, ReferralEvent, bulk_transition
 
 
@@ -100,6 +100,7 @@ def _sweep(due: QuerySet[Referral], *, transition: str, note: str, now: datetime
                 f"SELECT id, %s, %s, %s, NULL, %s, %s, %s, %s FROM {referral} WHERE {in_batch}",
                 [transition, change.source, change.target, ActorKind.SYSTEM, note, "{}", now, *parameters],
             )
+        signals.recorded.send(Referral, referral_ids=ids, created=False)
         # The customer's "choose another partner" email, built by the worker when it is sent
         # (it carries the customer's private link), so nothing is rendered here per row.
         in_batch, parameters = is_one_of("r.id", ids)

@@ -59,11 +59,17 @@ INSTALLED_APPS = [
     "nested_admin",
     "axes",
     "csp",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "common",
     "profiles",
     "referrals",
     "customers",
     "outbox",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +265,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outbox.tasks.drain_outbox",
         "schedule": timedelta(seconds=env.int("OUTBOX_DRAIN_INTERVAL_SECONDS", default=60)),
     },
+    "drain-webhooks": {
+        "task": "webhooks.tasks.drain",
+        "schedule": timedelta(seconds=env.int("WEBHOOK_DRAIN_INTERVAL_SECONDS", default=60)),
+    },
 }
 
 # --- The referral rules (DOMAIN.md) ---------------------------------------------------------
@@ -285,6 +295,51 @@ RATELIMIT_IP_META_KEY = "common.ratelimit.client_ip"
 RATELIMIT_IPV6_MASK = 64
 RFI_RATE_LIMIT = env.int("RFI_RATE_LIMIT_PER_HOUR", default=5)  # accepted requests per client address per hour
 RFI_CONFIRMATIONS_PER_ADDRESS = env.int("RFI_CONFIRMATIONS_PER_ADDRESS_PER_DAY", default=3)
+
+# --- The Referrals API and webhooks ---------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.handler",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Referrals Portal API",
+    "DESCRIPTION": (
+        "Partners' CRMs read and work their referrals with the same rules as the portal's pages. "
+        "Errors are RFC 9457 problem details, in Japanese with `Accept-Language: ja`."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"State": "referrals.models.State"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.problem_details"],
+}
+# Requests per key (a CRM's sync), and wrong keys per client address, e.g. "600/min".
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
+API_WRONG_KEY_RATE_LIMIT = env.str("API_WRONG_KEY_RATE_LIMIT", default="30/min")
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+# The events feed shows an entry once this many seconds passed, so that one committed late
+# (a long sweep batch) is never skipped by a client already past it.
+API_EVENTS_SETTLE_SECONDS = env.int("API_EVENTS_SETTLE_SECONDS", default=10)
+# Webhook endpoints must be https and public; this allows http and loopback (on with DEBUG: ./dev run).
+WEBHOOKS_ALLOW_LOCAL = env.bool("WEBHOOKS_ALLOW_LOCAL", default=DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# When a failed delivery is tried again, in seconds after the previous try (Standard Webhooks'
+# schedule: about a day in all); after the last, the endpoint is disabled and its admins told.
+WEBHOOK_RETRY_SCHEDULE = [
+    int(seconds)
+    for seconds in env.list("WEBHOOK_RETRY_SCHEDULE", default=["5", "300", "1800", "7200", "18000", "36000", "36000"])
+]
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=120)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

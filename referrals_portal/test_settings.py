@@ -23,6 +23,10 @@ TEST_ENVIRONMENT = {
     "EMAIL_URL": "memorymail://",
     # Tasks run in-process unless a test starts a real worker (tests/integration).
     "CELERY_TASK_ALWAYS_EAGER": "true",
+    # Webhook receivers in the tests listen on loopback, over http.
+    "WEBHOOKS_ALLOW_LOCAL": "true",
+    # The events feed shows an entry at once (its settling is tested on its own).
+    "API_EVENTS_SETTLE_SECONDS": "0",
 }
 
 if os.environ.get("PORTAL_TEST") != "child":

@@ -23,5 +23,8 @@ urlpatterns = [
     path("requests/<str:token>/", customer_views.rfi_status, name="rfi_status"),
     path("requests/<str:token>/withdraw/", customer_views.withdraw, name="rfi_withdraw"),
     path("account/", include("profiles.urls")),
+    path("account/", include("api.portal_urls")),
+    path("account/", include("webhooks.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
