@@ -77,3 +77,12 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"CI: {skipped} tests were skipped; every test must run in CI.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on loopback (devtools.receiver): its inbox and its URL."""
+    from devtools.receiver import running_receiver
+
+    with running_receiver() as running:
+        yield running

@@ -74,7 +74,7 @@ def update(
         endpoint.save()
         changelog.record(endpoint.partner, by=by, subject=_subject(endpoint), before=before,
                          after={_("URL"): url, _("Events"): chosen, _("Active"): is_active})  # fmt: skip
-        if is_active:  # what waited while it was off goes out now
+        if is_active:  # deliveries still pending (their retries were held) go out now
             waiting = endpoint.deliveries.filter(status=Delivery.Status.PENDING).values_list("pk", flat=True)
             _dispatch_after_commit(list(waiting[:20]))
     return endpoint

@@ -26,5 +26,5 @@ class EditEndpointForm(EndpointForm):
     is_active = forms.BooleanField(
         label=_("Active"),
         required=False,
-        help_text=_("Turn it on again after fixing your server: what waited is sent."),
+        help_text=_("Turn it on again after fixing your server: deliveries still pending go out."),
     )

@@ -92,7 +92,8 @@ def schedule_retry(delivery_id: int, wait: timedelta) -> None:
     from .tasks import deliver as deliver_task
 
     try:
-        deliver_task.apply_async((delivery_id,), countdown=wait.total_seconds())
+        # A little after it is due: a task that came early would find nothing to do.
+        deliver_task.apply_async((delivery_id,), countdown=wait.total_seconds() + 0.5)
     except Exception:
         log.warning("Broker unavailable; webhook delivery %s waits for the drain", delivery_id, exc_info=True)
 

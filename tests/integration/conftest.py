@@ -56,6 +56,7 @@ def celery_worker(django_db_setup, django_db_blocker, mailbox):
         CELERY_BROKER_URL=broker,
         EMAIL_URL=f"smtp://127.0.0.1:{port}",
         OUTBOX_RETRY_SECONDS="1",
+        WEBHOOK_RETRY_SCHEDULE="1,1,2,2,2,2",
     )
     log = open(ROOT / "var" / f"celery-worker-{os.getpid()}.log", "w")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
