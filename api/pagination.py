@@ -1,82 +1,80 @@
-"""Keyset pagination: a page is what follows the last row the client saw, in a fixed order
-(referrals by when they last changed, then id; events by id), so pages stay stable while
-referrals change: a referral that changes while a client pages moves to the end and is seen
-again with its new state, none is skipped. The cursor is opaque and signed."""
+"""Keyset pagination: a page is what follows the last row the client saw, in a fixed order, so
+pages stay stable while referrals change: a referral that changes while a client pages moves
+to the end and is seen again with its new state; none is skipped.
+
+The position is plain and documented, not a secret: for referrals ``cursor`` is
+``<updated_at in microseconds since 1970>.<id>`` of the last row seen; for timeline entries
+``after`` is the last entry's id. Any value of that form is a position (what scope a key has
+is decided by the query, not by the cursor)."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import UTC, datetime, timedelta
 
-from django.core import signing
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-SALT = "api.cursor"
 MAX_LIMIT = 100
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CURSOR = re.compile(r"^[0-9]{1,16}\.[0-9]{1,18}$")
+AFTER = re.compile(r"^[0-9]{1,18}$")
+
+
+def _invalid(parameter: str, message: str) -> exceptions.ValidationError:
+    return exceptions.ValidationError({parameter: [message]})
 
 
 class KeysetPagination(BasePagination):
-    """Ordered by ``fields`` ascending; the last of them must be unique (the id)."""
+    """Referrals by (``updated_at``, ``id``), ascending."""
 
-    fields: tuple[str, ...] = ("updated_at", "id")
     default_limit = 50
+    parameter = "cursor"
 
     def _limit(self, request) -> int:
         raw = request.query_params.get("limit")
         if raw is None:
             return self.default_limit
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-            message = _("Give a whole number from 1 to %(max)d.") % {"max": MAX_LIMIT}
-            raise exceptions.ValidationError({"limit": [message]})
+            return self._fail("limit", _("Give a whole number from 1 to %(max)d.") % {"max": MAX_LIMIT})
         return int(raw)
 
-    def _after(self, request) -> list[Any] | None:
-        raw = request.query_params.get("cursor")
-        if raw is None:
-            return None
-        try:
-            values = signing.loads(raw, salt=SALT)
-        except signing.BadSignature as error:
-            raise exceptions.ValidationError({"cursor": [_("This cursor is not one the API gave.")]}) from error
-        if not isinstance(values, list) or len(values) != len(self.fields):
-            raise exceptions.ValidationError({"cursor": [_("This cursor is not one the API gave.")]})
-        pairs = zip(self.fields, values, strict=True)
-        return [parse_datetime(value) if field.endswith("_at") else value for field, value in pairs]
+    def _fail(self, parameter: str, message: str):
+        raise _invalid(parameter, message)
+
+    def position(self, raw: str) -> Q:
+        if not CURSOR.match(raw):
+            self._fail("cursor", _("Give the cursor of the previous page's “next” link."))
+        micros, last_id = (int(part) for part in raw.split("."))
+        when = EPOCH + timedelta(microseconds=micros)
+        return Q(updated_at__gt=when) | Q(updated_at=when, id__gt=last_id)
+
+    def order(self) -> tuple[str, ...]:
+        return ("updated_at", "id")
+
+    def cursor(self, row) -> str:
+        micros = (row.updated_at - EPOCH) // timedelta(microseconds=1)
+        return f"{micros}.{row.pk}"
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:
         limit = self._limit(request)
-        after = self._after(request)
-        if after is not None:
-            # (a, b) > (x, y): a > x, or a = x and b > y.
-            condition = Q()
-            for index, field in enumerate(self.fields):
-                step = Q(**{f"{field}__gt": after[index]})
-                for earlier in range(index):
-                    step &= Q(**{self.fields[earlier]: after[earlier]})
-                condition |= step
-            queryset = queryset.filter(condition)
-        rows = list(queryset.order_by(*self.fields)[: limit + 1])
+        raw = request.query_params.get(self.parameter)
+        if raw is not None:
+            queryset = queryset.filter(self.position(raw))
+        rows = list(queryset.order_by(*self.order())[: limit + 1])
         self.has_more = len(rows) > limit
         self.page = rows[:limit]
         self.request = request
         return self.page
 
-    def _cursor(self, row) -> str:
-        values = []
-        for field in self.fields:
-            value = getattr(row, field)
-            values.append(value.isoformat() if hasattr(value, "isoformat") else value)
-        return signing.dumps(values, salt=SALT)
-
     def get_next_link(self) -> str | None:
         if not self.has_more:
             return None
-        return replace_query_param(self.request.build_absolute_uri(), "cursor", self._cursor(self.page[-1]))
+        return replace_query_param(self.request.build_absolute_uri(), self.parameter, self.cursor(self.page[-1]))
 
     def get_paginated_response(self, data) -> Response:
         return Response({"next": self.get_next_link(), "results": data})
@@ -96,23 +94,48 @@ class KeysetPagination(BasePagination):
             },
         }
 
-    def get_schema_operation_parameters(self, view) -> list[dict]:
-        cursor = {
+    def position_schema(self) -> dict:
+        return {
             "name": "cursor",
             "in": "query",
             "required": False,
-            "schema": {"type": "string"},
-            "description": "Where the page starts: the cursor in the previous page's `next`.",
+            "schema": {"type": "string", "pattern": CURSOR.pattern},
+            "description": "Where the page starts: `<updated_at in µs since 1970>.<id>` of the last row seen "
+            "(the previous page's `next` carries it).",
         }
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
         limit = {
             "name": "limit",
             "in": "query",
             "required": False,
-            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50},
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": self.default_limit},
             "description": "Rows per page.",
         }
-        return [cursor, limit]
+        return [self.position_schema(), limit]
 
 
 class EventPagination(KeysetPagination):
-    fields = ("id",)
+    """Timeline entries by id, ascending."""
+
+    parameter = "after"
+
+    def position(self, raw: str) -> Q:
+        if not AFTER.match(raw):
+            self._fail("after", _("Give the id of the last entry you have."))
+        return Q(id__gt=int(raw))
+
+    def order(self) -> tuple[str, ...]:
+        return ("id",)
+
+    def cursor(self, row) -> str:
+        return str(row.pk)
+
+    def position_schema(self) -> dict:
+        return {
+            "name": "after",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "pattern": AFTER.pattern},
+            "description": "The id of the last entry you have: the page starts after it.",
+        }

@@ -5,11 +5,9 @@ payloads. The customer's contact details are there only once the partner said In
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 
 from django.conf import settings
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -181,6 +179,9 @@ class ActorSerializer(serializers.Serializer):
 class EventSerializer(serializers.ModelSerializer):
     referral = serializers.IntegerField(source="referral_id")
     action = serializers.ChoiceField(choices=EventAction.choices)
+    from_state = serializers.ChoiceField(choices=State.choices, allow_blank=True,
+                                         help_text="Empty for the referral's arrival.")  # fmt: skip
+    to_state = serializers.ChoiceField(choices=State.choices)
     actor = ActorSerializer(source="*")
     details = serializers.DictField(child=serializers.CharField(), help_text="The values the step recorded.")
 
@@ -205,10 +206,3 @@ class KeySerializer(serializers.Serializer):
         if key.client.is_partner_admin:
             return []
         return LocationRefSerializer(key.client.locations.order_by("name"), many=True).data
-
-
-def timestamp(value: datetime) -> str:
-    return serializers.DateTimeField().to_representation(value)
-
-
-__all__ = ["OpenApiTypes"]

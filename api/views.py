@@ -4,6 +4,7 @@ layers as the pages: ``Referral.objects.for_user`` decides what exists for it, t
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, timedelta
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -26,7 +28,7 @@ from referrals import lifecycle, registry
 from referrals.lifecycle import ReferralConflict
 from referrals.models import Referral, ReferralEvent, State
 
-from . import inputs
+from . import filtering, inputs
 from .authentication import ApiKeyAuthentication
 from .pagination import EventPagination, KeysetPagination
 from .parsers import LimitedJSONParser
@@ -58,10 +60,16 @@ def visible_referrals(request: Request) -> QuerySet[Referral]:
     return Referral.objects.for_user(request.user).select_related("rfi__customer", "location", "owner")
 
 
+# RFC 9110's If-Match: "*", or entity tags separated by commas.
+ENTITY_TAGS = r'^\s*(\*|(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*)\s*$'
+
+
 def check_if_match(request: Request, referral: Referral) -> None:
     header = request.headers.get("If-Match", "").strip()
     if not header:
         raise PreconditionRequired()
+    if not re.match(ENTITY_TAGS, header):
+        raise exceptions.ValidationError({"If-Match": [_("Send the ETag as the API gave it, in double quotes, or *.")]})
     offered = [tag.strip() for tag in header.split(",")]
     if "*" not in offered and etag(referral) not in offered:
         raise PreconditionFailed(etag=etag(referral))
@@ -73,12 +81,13 @@ def answer(request: Request, referral: Referral, status: int = 200) -> Response:
 
 
 class ReferralFilter(filters.FilterSet):
-    state = filters.MultipleChoiceFilter(choices=State.choices, help_text="One or more states.")
-    location = filters.NumberFilter(field_name="location_id", help_text="A location's id.")
-    owner = filters.CharFilter(method="by_owner", help_text="A user id, or `none` for unassigned referrals.")
-    updated_since = filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this time (ISO 8601)."
-    )
+    """The list's filters. Each parameter says exactly what it takes (``filtering``); a
+    parameter given with no value is an error, not "no filter"."""
+
+    state = filters.MultipleChoiceFilter(choices=State.choices)
+    location = filtering.IdFilter(field_name="location_id")
+    owner = filtering.OwnerFilter(method="by_owner")
+    updated_since = filtering.SinceFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Referral
@@ -90,14 +99,26 @@ class ReferralFilter(filters.FilterSet):
         return queryset.filter(owner_id=int(value))
 
     def is_valid(self) -> bool:
-        owner = self.data.get("owner")
-        if owner is not None and owner != "none" and not (owner.isdigit() and len(owner) < 12):
-            self.form.is_valid()
-            self.form.add_error("owner", _("Give a user id or “none”."))
-        return super().is_valid()
+        valid = super().is_valid()
+        for name in self.filters:
+            if "" in self.data.getlist(name):
+                self.form.add_error(name, _("Give a value, or leave the parameter out."))
+                valid = False
+        return valid
 
 
-@extend_schema(tags=["referrals"], responses={200: ReferralSerializer(many=True), **ERRORS})
+LIST_PARAMETERS = [
+    OpenApiParameter("state", OpenApiTypes.STR, many=True, enum=State.values, explode=True,
+                     description="One or more states."),
+    OpenApiParameter("location", OpenApiTypes.STR, pattern=filtering.ID.pattern, description="A location's id."),
+    OpenApiParameter("owner", OpenApiTypes.STR, pattern=filtering.OWNER.pattern,
+                     description="A user id, or `none` for unassigned referrals."),
+    OpenApiParameter("updated_since", OpenApiTypes.DATETIME,
+                     description="Changed at or after this time (RFC 3339, for example 2026-11-27T09:00:00Z)."),
+]  # fmt: skip
+
+
+@extend_schema(tags=["referrals"], parameters=LIST_PARAMETERS, responses={200: ReferralSerializer(many=True), **ERRORS})
 class ReferralList(ApiView, generics.ListAPIView):
     """The referrals this key sees, by when they last changed (oldest first), in pages."""
 
@@ -114,8 +135,8 @@ class ReferralList(ApiView, generics.ListAPIView):
 
 
 IF_MATCH = OpenApiParameter(
-    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-    description="The referral's ETag as you last read it (its `ETag` header or `etag` field).",
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, pattern=ENTITY_TAGS,
+    description="The referral's ETag as you last read it (its `ETag` header or `etag` field), or `*`.",
 )  # fmt: skip
 CHANGE_ERRORS = {**ERRORS, 409: PROBLEM, 412: PROBLEM, 413: PROBLEM, 415: PROBLEM, 428: PROBLEM}
 
@@ -141,9 +162,9 @@ class ReferralDetail(ApiView, generics.GenericAPIView):
     def patch(self, request: Request, pk: int) -> Response:
         """Set your CRM's id for the referral (`external_reference_id`, unique among yours)."""
         referral = self.get_object()
-        check_if_match(request, referral)
         update = ReferralUpdateSerializer(data=request.data, partial=True)
         update.is_valid(raise_exception=True)
+        check_if_match(request, referral)
         if "external_reference_id" in update.validated_data:
             try:
                 lifecycle.set_crm_reference(
@@ -199,24 +220,25 @@ class ActionView(ApiView, generics.GenericAPIView):
         return visible_referrals(self.request)
 
     def post(self, request: Request, pk: int) -> Response:
+        """What is wrong with the request itself comes first (400), then the precondition
+        (428, 412), then whether the referral's state allows the action (409): RFC 9110 has a
+        server ignore preconditions on a request it would refuse anyway."""
         referral = self.get_object()
         action = registry.ACTIONS[self.action_name]
+        form = action.form(
+            data={**inputs.form_data(INPUTS[action.name], request.data), "expected_state": referral.state},
+            referral=referral,
+            action=action.name,
+        )
+        if not form.is_valid():
+            raise exceptions.ValidationError({field: list(errors) for field, errors in form.errors.items()})
         check_if_match(request, referral)
-        values = INPUTS[action.name](data=request.data)
-        values.is_valid(raise_exception=True)
         if action not in registry.allowed(referral, request.user):
             raise Conflict(
                 _("%(action)s is not possible: the referral is %(state)s.")
                 % {"action": action.label, "state": referral.get_state_display()},
                 state=referral.state,
             )
-        form = action.form(
-            data={**inputs.form_data(values.validated_data), "expected_state": referral.state},
-            referral=referral,
-            action=action.name,
-        )
-        if not form.is_valid():
-            raise exceptions.ValidationError({field: list(errors) for field, errors in form.errors.items()})
         try:
             action.perform(form, request.user)
         except ReferralConflict as conflict:
@@ -256,6 +278,7 @@ class Me(ApiView):
         return Response(KeySerializer(request.auth).data)
 
 
+@csrf_exempt  # no session is used under /api/: a POST to a wrong address is a 404, not a CSRF refusal
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any other address under /api/: a problem, not an HTML page."""
     return JsonResponse(problem(404, _("There is no such address in the API.")), status=404,

@@ -2,9 +2,10 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 class UserTimezoneMiddleware:
@@ -38,5 +39,13 @@ class RejectUnreadableInput:
         if "\x00" in request.path_info or any(
             "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
         ):
+            if request.path_info.startswith("/api/"):  # the API's clients read problem details
+                problem = {
+                    "type": "about:blank",
+                    "title": _("The request is not valid"),
+                    "status": 400,
+                    "detail": _("The address or the query string holds a character nobody sends (NUL)."),
+                }
+                return JsonResponse(problem, status=400, content_type="application/problem+json")
             return render(request, "errors/unreadable_input.html", status=400)
         return self.get_response(request)

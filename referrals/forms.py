@@ -23,6 +23,9 @@ class ActionForm(forms.Form):
     """An action that needs nothing but a click."""
 
     expected_state = forms.CharField(widget=forms.HiddenInput)
+    # Fields the action cannot do without, though the page leaves them optional so that the
+    # lifecycle's own check says what is missing (the API's schema marks them required).
+    needs: tuple[str, ...] = ()
 
     def __init__(self, *args, referral: Referral, action: str, **kwargs) -> None:
         kwargs.setdefault("initial", {})["expected_state"] = referral.state
@@ -49,6 +52,7 @@ class ActionForm(forms.Form):
 
 
 class AcceptForm(ActionForm):
+    needs = ("deal_value", "currency", "close_date")
     deal_value = forms.DecimalField(label=_("Estimated deal value"), max_digits=14, decimal_places=2, required=False)
     currency = forms.ChoiceField(label=_("Currency"), choices=[("", "—"), *Currency.choices], required=False)
     close_date = forms.DateField(
@@ -75,6 +79,7 @@ class ReasonForm(NoteForm):
     """Decline and Lost: a reason from the list, and a note if the partner wants."""
 
     reasons: type[DeclineReason] | type[LostReason]
+    needs = ("reason",)
 
     reason = forms.ChoiceField(label=_("Reason"), required=False)
     field_order = ["reason", "note"]
@@ -100,6 +105,7 @@ class LostForm(ReasonForm):
 
 
 class WonForm(ActionForm):
+    needs = ("final_value", "currency")
     final_value = forms.DecimalField(label=_("Final deal value"), max_digits=14, decimal_places=2, required=False)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
 
