@@ -6,8 +6,9 @@ referral page, every field's at once."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -47,7 +48,8 @@ def _field(form: type[ActionForm], name: str, field: forms.Field) -> serializers
         return serializers.DateField(allow_null=not required, **common)
     if isinstance(field, forms.ChoiceField):
         reasons = getattr(form, "reasons", None)
-        choices = reasons.choices if name == "reason" and reasons else [c for c in field.choices if c[0]]
+        offered = cast(list[tuple[str, str]], list(cast(Iterable, field.choices)))
+        choices = reasons.choices if name == "reason" and reasons else [choice for choice in offered if choice[0]]
         return serializers.ChoiceField(choices=choices, allow_blank=not required, **common)
     if isinstance(field, forms.CharField):
         return StrictCharField(max_length=field.max_length, allow_blank=not required, **common)

@@ -27,7 +27,7 @@ class Inbox:
 
     def wait_until(self, condition: Callable[[], object], timeout: float = 20) -> bool:
         with self.arrived:
-            return self.arrived.wait_for(condition, timeout=timeout)
+            return bool(self.arrived.wait_for(condition, timeout=timeout))
 
 
 @contextmanager

@@ -11,15 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outbox.queue import enqueue
-from outbox.rendering import Message
 from profiles import changelog
 from profiles.models import User
 
@@ -48,6 +44,8 @@ def _check(url: str, events: Iterable[str]) -> list[str]:
 def create(*, by: User, url: str, events: Iterable[str], description: str = "") -> tuple[Endpoint, str]:
     """A new endpoint of ``by``'s company, and its secret (to show once)."""
     chosen = _check(url, events)
+    if by.partner is None or not by.is_partner_admin:
+        raise ValidationError(_("Only a referral admin adds webhook endpoints."))
     salt = secrets.new_salt()
     secret, digest = secrets.make(salt)
     with transaction.atomic(durable=True):
@@ -125,31 +123,3 @@ def send_again(delivery: Delivery, *, by: User, now: datetime | None = None) -> 
 
 def _dispatch_after_commit(ids: list[int]) -> None:
     transaction.on_commit(lambda: dispatch(ids))
-
-
-def disable(endpoint: Endpoint, *, reason: str, now: datetime) -> bool:
-    """Disable an endpoint that keeps failing and email the partner's referral admins, once."""
-    with transaction.atomic():
-        changed = Endpoint.objects.filter(pk=endpoint.pk, is_active=True).update(
-            is_active=False, disabled_at=now, disabled_reason=reason
-        )
-        if not changed:
-            return False
-        admins = User.objects.people().filter(partner_id=endpoint.partner_id, role=User.Role.ADMIN, is_active=True)
-        url = settings.SITE_URL + reverse("webhooks:endpoint", args=[endpoint.pk])
-        enqueue(
-            [
-                Message(
-                    dedupe_key=f"webhook:{endpoint.pk}:disabled:{now.timestamp()}:{admin.pk}",
-                    template="webhook_disabled",
-                    to_email=admin.email,
-                    language=admin.language,
-                    context={"endpoint_url": endpoint.url, "reason": reason, "page_url": url, "admin": admin},
-                    about=endpoint,
-                )
-                for admin in admins
-                if admin.email
-            ],
-            now=now,
-        )
-    return True

@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from . import endpoints, payloads, secrets, transport
+from . import disabling, payloads, secrets, transport
 from .models import Delivery
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,8 @@ def retry_after(attempts: int) -> timedelta | None:
 
 
 def deliver(delivery_id: int, *, now: datetime | None = None) -> str | None:
-    """One attempt at a due delivery: "delivered", "retry", "failed", or None (nothing to do)."""
+    """One attempt at a due delivery: "delivered", "retry", "failed", or None (nothing to do).
+    After "retry", the delivery is due again at its ``next_attempt_at`` (``tasks`` sends it then)."""
     now = now or timezone.now()
     delivery = claim(delivery_id, now)
     if delivery is None:
@@ -79,32 +80,23 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str | None:
     error = result.error or gettext("The server answered %(code)s.") % {"code": result.status_code}
     wait = retry_after(delivery.attempts)
     if wait is not None:
-        if record(delivery, next_attempt_at=now + wait, last_error=error[:300], **outcome):
-            schedule_retry(delivery.pk, wait)
+        record(delivery, next_attempt_at=now + wait, last_error=error[:300], **outcome)
         return "retry"
     with transaction.atomic():
         if record(delivery, status=Delivery.Status.FAILED, last_error=error[:300], **outcome):
-            endpoints.disable(delivery.endpoint, reason=error[:300], now=now)
+            disabling.disable(delivery.endpoint, reason=error[:300], now=now)
     return "failed"
 
 
-def schedule_retry(delivery_id: int, wait: timedelta) -> None:
-    from .tasks import deliver as deliver_task
+def retry_in(delivery_id: int, now: datetime) -> timedelta | None:
+    """How long until a delivery waiting for its retry is due, or None if it does not wait."""
+    due = (
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING)
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    return max(due - now, timedelta(0)) if due is not None else None
 
-    try:
-        # A little after it is due: a task that came early would find nothing to do.
-        deliver_task.apply_async((delivery_id,), countdown=wait.total_seconds() + 0.5)
-    except Exception:
-        log.warning("Broker unavailable; webhook delivery %s waits for the drain", delivery_id, exc_info=True)
 
-
-def drain(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
-    """Attempt every due delivery (a retry whose task was lost, a broker that was down)."""
-    now = now or timezone.now()
-    counts: dict[str, int] = {"delivered": 0, "retry": 0, "failed": 0}
-    ids = list(Delivery.objects.filter(_due(now)).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    for delivery_id in ids:
-        outcome = deliver(delivery_id, now=now)
-        if outcome:
-            counts[outcome] += 1
-    return counts
+def due_ids(now: datetime, limit: int = 500) -> list[int]:
+    return list(Delivery.objects.filter(_due(now)).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])

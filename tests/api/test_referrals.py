@@ -258,3 +258,20 @@ def test_list_queries_do_not_grow_with_referrals(world, api, django_assert_max_n
     with django_assert_max_num_queries(6):
         response = client.get("/api/v1/referrals/")
     assert len(response.json()["results"]) == 12
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [("/api/v1/referrals/", name) for name in ("state", "location", "owner", "updated_since", "cursor", "limit")]
+    + [("/api/v1/events/", "after"), ("/api/v1/events/", "limit")],
+)
+def test_hostile_values_in_every_query_parameter_are_a_clear_4xx(world, api, path, parameter):
+    from tests.security.test_hostile_parameters import HOSTILE
+
+    client = api(world.admin_key)
+    client.raise_request_exception = False
+    for value in HOSTILE:
+        response = client.get(path, {parameter: value})
+        assert response.status_code in (200, 400), f"{parameter}={value[:20]!r}: {response.status_code}"
+        if response.status_code == 400:
+            assert response.headers["Content-Type"] == "application/problem+json"

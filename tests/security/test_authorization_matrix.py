@@ -17,14 +17,21 @@ from django.contrib.auth.models import Group, Permission
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api.models import ApiKey
 from profiles import team
-from tests.factories import ContactFactory, LocationFactory, StaffUserFactory, make_referral, scoped_user
+from tests.factories import ContactFactory, LocationFactory, StaffUserFactory, api_key, make_referral, scoped_user
+from webhooks import endpoints
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ("anonymous", "partner_a", "user_a", "user_b", "partner_b", "staff", "viewer")
 PARTNER_A = ("partner_a", "user_a", "user_b")
 LOGIN, OK, NOT_FOUND, REDIRECT, FORBIDDEN, NOT_ALLOWED, BAD, CONFLICT = "login", 200, 404, 302, 403, 405, 400, 409
+UNAUTHORIZED = 401
+API_ACTIONS = ["mark_interested", "mark_not_interested", "accept", "decline", "mark_won", "mark_lost", "assign",
+               "add_note"]  # fmt: skip
+API_ROUTES = ["api:me", "api:referrals", "api:referral", "api:timeline", "api:events",
+              *[f"api:action-{action}" for action in API_ACTIONS]]  # fmt: skip
 
 
 def everyone(status):
@@ -90,6 +97,19 @@ PAGES = {
     "profiles:changes": admins_own(),
     # The invitation's link is the key; a signed-in account is told to sign out first.
     "profiles:accept_invitation": dict.fromkeys(ROLES, CONFLICT) | {"anonymous": OK},
+    "api_keys:list": admins_own(),
+    "api_keys:revoke": admins_own(NOT_ALLOWED),  # POST only
+    "webhooks:list": admins_own(),
+    "webhooks:endpoint": admin_of_a(),
+    "webhooks:ping": admins_own(NOT_ALLOWED),
+    "webhooks:new_secret": admins_own(NOT_ALLOWED),
+    "webhooks:delete": admins_own(NOT_ALLOWED),
+    "webhooks:send_again": admins_own(NOT_ALLOWED),
+    # The API answers keys, not sessions (see the key matrix below); its description is public.
+    "api:schema": everyone(OK),
+    "api:docs": everyone(OK),
+    "api:not_found": everyone(NOT_FOUND),
+    **{name: everyone(UNAUTHORIZED) for name in API_ROUTES},
 }
 
 # POST answers of the portal's own URLs that accept POST: {role: (answer, the referral's state
@@ -118,12 +138,26 @@ POSTS = {
     "profiles:member": REFUSED_A | {"partner_a": (BAD, "new", False)},
     "profiles:withdraw_invitation": REFUSED_A | {"partner_a": (REDIRECT, "new", True)},
     "profiles:accept_invitation": dict.fromkeys(ROLES, (CONFLICT, "new", False)) | {"anonymous": (BAD, "new", False)},
+    # Keys and webhooks, posted empty or about A's objects: A's admin acts, B's admin gets the
+    # forms' errors or a 404 for A's objects, everyone else nothing.
+    "api_keys:list": REFUSED_A | {"partner_a": (BAD, "new", False), "partner_b": (BAD, "new", False)},
+    "api_keys:revoke": REFUSED_A | {"partner_a": (REDIRECT, "new", True)},
+    "webhooks:list": REFUSED_A | {"partner_a": (BAD, "new", False), "partner_b": (BAD, "new", False)},
+    "webhooks:endpoint": REFUSED_A | {"partner_a": (BAD, "new", False)},
+    "webhooks:ping": REFUSED_A | {"partner_a": (REDIRECT, "new", True)},
+    "webhooks:new_secret": REFUSED_A | {"partner_a": (OK, "new", True)},
+    "webhooks:delete": REFUSED_A | {"partner_a": (REDIRECT, "new", True)},
+    "webhooks:send_again": REFUSED_A | {"partner_a": (REDIRECT, "new", True)},
+    # The API takes no session: without a key, a 401 (its CSRF does not apply: no cookie counts).
+    "api:referral": dict.fromkeys(ROLES, (UNAUTHORIZED, "new", False)),
+    **{name: dict.fromkeys(ROLES, (UNAUTHORIZED, "new", False)) for name in API_ROUTES if "action-" in name},
 }
 # GET-only pages: a POST is refused or means nothing.
 GET_ONLY = {
     "home", "password_change_done", "password_reset_done", "password_reset_complete", "referrals:list",
     "referrals:export", "referrals:dashboard", "referrals:detail", "partners:search", "partners:profile",
-    "partners:preview", "insights", "rfi_status", "profiles:changes",
+    "partners:preview", "insights", "rfi_status", "profiles:changes", "api:schema", "api:docs", "api:me",
+    "api:referrals", "api:timeline", "api:events", "api:not_found",
 }  # fmt: skip
 
 # What the admin answers superusers with, where it is not 200.
@@ -151,6 +185,12 @@ ADMIN_STAFF_EXCEPTIONS = {
     "admin:profiles_partnerchange_delete": FORBIDDEN,
     "admin:profiles_invitation_add": FORBIDDEN,
     "admin:profiles_invitation_delete": FORBIDDEN,
+    "admin:api_apikey_add": FORBIDDEN,
+    "admin:api_apikey_delete": FORBIDDEN,
+    "admin:webhooks_endpoint_add": FORBIDDEN,
+    "admin:webhooks_endpoint_delete": FORBIDDEN,
+    "admin:webhooks_delivery_add": FORBIDDEN,
+    "admin:webhooks_delivery_delete": FORBIDDEN,
 }
 # What the admin answers staff who may only view with, where it is not the rule (lists, pages
 # and histories 200; adding and deleting 403).
@@ -204,7 +244,19 @@ def world(client, partner, owner, outsider, operator, viewer):
         "staff": operator,
         "viewer": viewer,
     }
-    return {"referral": referral, "location_a": location_a, "invitation": invitation, "users": users}
+    world = {"referral": referral, "location_a": location_a, "invitation": invitation, "users": users}
+    return world | keys_and_hooks(owner)
+
+
+def keys_and_hooks(owner) -> dict:
+    """An API key and a webhook endpoint of partner A, with one delivery in its log."""
+    api_key(owner, name="Dynamics sync")
+    endpoint, _secret = endpoints.create(by=owner, url="http://127.0.0.1:9/hooks", events=["referral.created"])
+    return {
+        "api_key": ApiKey.objects.filter(partner=owner.partner).latest("pk"),
+        "endpoint": endpoint,
+        "delivery": endpoints.ping(endpoint, by=owner),
+    }
 
 
 def admin_model(name: str):
@@ -235,7 +287,19 @@ def build(name: str, params: list[str], world) -> str | None:
             "profiles:location": referral.location_id,
             "profiles:member": world["users"]["partner_a"].pk,
             "profiles:withdraw_invitation": world["invitation"].pk,
+            "api_keys:revoke": world["api_key"].pk,
+            **{
+                page: world["endpoint"].pk
+                for page in (
+                    "webhooks:endpoint",
+                    "webhooks:ping",
+                    "webhooks:new_secret",
+                    "webhooks:delete",
+                    "webhooks:send_again",
+                )
+            },
         }.get(name, referral.pk),
+        "delivery": world["delivery"].pk,
         "token": world["invitation"].token if name == "profiles:accept_invitation" else referral.rfi.status_token,
         "uidb64": "MQ",
         "token_reset": "set-password",
@@ -321,6 +385,7 @@ def test_every_portal_url_that_accepts_post_answers_each_kind_of_user_as_intende
         assert name in POSTS, f"{name} accepts POST: add it to the authorization matrix's POSTS"
         for number, role in enumerate(("anonymous", "partner_b", "staff", "viewer", "user_b", "user_a", "partner_a")):
             world["referral"] = make_referral(partner, location=world["location_a"])
+            world |= keys_and_hooks(world["users"]["partner_a"])
             world["invitation"] = team.invite(
                 by=world["users"]["partner_a"],
                 email=f"{number}{name}@partner.example",
@@ -401,3 +466,123 @@ def test_every_admin_url_that_accepts_post_refuses_who_may_not_change(client, wo
 
 def test_a_wrong_status_token_is_a_404(client, world):
     assert client.get(reverse("rfi_status", args=["not-the-token"])).status_code == 404
+
+
+# --- The API, asked with keys -------------------------------------------------------------------
+KEYS = ("none", "admin_a", "user_a", "user_b", "partner_b", "revoked", "expired")
+SEES_A = ("admin_a", "user_a")  # the keys that see the referral at location A
+REFUSED_KEY = {"none": UNAUTHORIZED, "revoked": UNAUTHORIZED, "expired": UNAUTHORIZED}
+
+
+def any_key(status):
+    return dict.fromkeys(KEYS, status) | REFUSED_KEY
+
+
+def about_a(status):
+    return dict.fromkeys(KEYS, NOT_FOUND) | REFUSED_KEY | dict.fromkeys(SEES_A, status)
+
+
+API_GETS = {
+    "api:schema": dict.fromkeys(KEYS, OK),
+    "api:docs": dict.fromkeys(KEYS, OK),
+    "api:not_found": dict.fromkeys(KEYS, NOT_FOUND),
+    "api:me": any_key(OK),
+    "api:referrals": any_key(OK),
+    "api:events": any_key(OK),
+    "api:referral": about_a(OK),
+    "api:timeline": about_a(OK),
+    **{f"api:action-{action}": any_key(NOT_ALLOWED) for action in API_ACTIONS},
+}
+# An action posted with an empty body and If-Match: *, to a fresh referral at location A: (what
+# the keys that see it get, the state after). Those that do not see it get a 404, bad keys a 401.
+API_POSTS = {
+    "mark_interested": (OK, "evaluating"),
+    "mark_not_interested": (OK, "skipped"),
+    "accept": (BAD, "new"),  # its estimate is missing
+    "decline": (BAD, "new"),  # its reason is missing
+    "mark_won": (BAD, "new"),
+    "mark_lost": (BAD, "new"),
+    "assign": (OK, "new"),  # to nobody
+    "add_note": (BAD, "new"),  # an empty note
+}
+
+
+@pytest.fixture
+def keys(world, partner, outsider):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api import keys as api_keys
+
+    owner = world["users"]["partner_a"]
+    location_b = LocationFactory(profile=world["location_a"].profile, name="Location B2")
+    revoked = api_key(owner, name="Old")
+    api_keys.revoke(ApiKey.objects.get(name="Old"), by=owner)
+    expired = api_key(owner, name="Trial", expires_at=timezone.now() + timedelta(minutes=1))
+    ApiKey.objects.filter(name="Trial").update(expires_at=timezone.now() - timedelta(minutes=1))
+    return {
+        "none": None,
+        "admin_a": api_key(owner),
+        "user_a": api_key(owner, role="user", locations=[world["location_a"]]),
+        "user_b": api_key(owner, role="user", locations=[location_b]),
+        "partner_b": api_key(outsider),
+        "revoked": revoked,
+        "expired": expired,
+    }
+
+
+def api_client(key):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if key:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
+def test_every_api_route_answers_each_key_as_intended(world, keys):
+    checked = 0
+    for name, params in url_names():
+        if not name.startswith("api:"):
+            continue
+        assert name in API_GETS, f"{name} is a new API route: add it to the key matrix"
+        url = build(name, params, world)
+        for role, key in keys.items():
+            response = api_client(key).get(url)
+            want = API_GETS[name][role]
+            assert response.status_code == want, f"key {role} GET {url}: {response.status_code}, expected {want}"
+            if want != OK:
+                assert response["Content-Type"] == "application/problem+json", f"key {role} GET {url}"
+            checked += 1
+    assert checked == len(API_GETS) * len(KEYS)
+
+
+def test_every_api_change_answers_each_key_as_intended_and_refusals_change_nothing(world, keys, partner):
+    for action, (seen, state_after) in API_POSTS.items():
+        for role in ("none", "revoked", "expired", "partner_b", "user_b", "user_a", "admin_a"):
+            referral = make_referral(partner, location=world["location_a"])
+            url = reverse(f"api:action-{action}", args=[referral.pk])
+            before = database()
+            response = api_client(keys[role]).post(url, {}, format="json", HTTP_IF_MATCH="*")
+            want = seen if role in SEES_A else REFUSED_KEY.get(role, NOT_FOUND)
+            where = f"key {role} POST {url}"
+            assert response.status_code == want, f"{where}: {response.status_code}, expected {want}"
+            referral.refresh_from_db()
+            assert referral.state == (state_after if role in SEES_A else "new"), where
+            if want != OK:
+                after = database()
+                for changing in ("api.ApiKey",):  # a key's "last used"
+                    after.pop(changing), before.pop(changing)
+                assert after == before, where
+    # The CRM reference, by PATCH: the keys that see the referral set it, nobody else.
+    for role in ("none", "revoked", "expired", "partner_b", "user_b", "admin_a"):
+        referral = make_referral(partner, location=world["location_a"])
+        response = api_client(keys[role]).patch(
+            reverse("api:referral", args=[referral.pk]), {"external_reference_id": f"CRM-{role}"}, format="json",
+            HTTP_IF_MATCH="*",
+        )  # fmt: skip
+        want = OK if role in SEES_A else REFUSED_KEY.get(role, NOT_FOUND)
+        assert response.status_code == want, f"key {role} PATCH: {response.status_code}"
+        referral.refresh_from_db()
+        assert referral.external_reference_id == (f"CRM-{role}" if role in SEES_A else "")

@@ -15,7 +15,7 @@ from django.urls import reverse
 from profiles import team
 from referrals import lifecycle
 from tests.factories import make_referral
-from tests.security.test_authorization_matrix import build, url_names
+from tests.security.test_authorization_matrix import build, keys_and_hooks, url_names
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,7 @@ def world(partner, owner, outsider, operator):
         "referral": referral,
         "invitation": invitation,
         "users": {"partner_a": owner, "partner_b": outsider, "staff": operator},
+        **keys_and_hooks(owner),
     }
 
 
