@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The folders that make the portal (tests, bench and docs do not run in it).
-APPS = ("referrals_portal", "common", "profiles", "referrals", "customers", "outbox")
+APPS = ("referrals_portal", "common", "profiles", "referrals", "customers", "outbox", "api", "webhooks")
 SOURCES = (*APPS, "templates", "locale", "static")
 SUFFIXES = {".py", ".html", ".txt", ".po", ".css", ".js", ".svg"}
 
