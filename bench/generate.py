@@ -176,13 +176,14 @@ def _partners(rng: random.Random, now: datetime, partners: int, locations: int) 
 
 
 def _users(rng: random.Random, now: datetime, users: int, partners: int) -> None:
-    """Partner users; user 1, "bench", belongs to partner 1."""
+    """Partner users, each a referral admin (every location of the partner); user 1, "bench",
+    belongs to partner 1."""
     password = make_password("bench-pass")
     copy(User, ({
         "id": i, "password": password, "is_superuser": False, "username": "bench" if i == 1 else f"user{i}",
         "first_name": "", "last_name": "", "email": f"user{i}@partner.example", "is_staff": False, "is_active": True,
-        "date_joined": now, "partner_id": 1 if i == 1 else rng.randint(1, partners), "role": "member",
-        "language": "ja", "time_zone": "Asia/Tokyo",
+        "date_joined": now, "partner_id": 1 if i == 1 else rng.randint(1, partners), "role": "admin",
+        "language": "ja", "time_zone": "Asia/Tokyo", "is_api_client": False,
     } for i in range(1, users + 1)))  # fmt: skip
 
 
@@ -209,7 +210,8 @@ def _requests(rng: random.Random, stories: list, location_profile: dict[int, int
     } for i, _location, s in stories))  # fmt: skip
     copy(Referral, ({
         "id": i, "rfi_id": i, "partner_id": location_profile[location], "location_id": location, "source": "search",
-        "currency": "", "decline_reason": "", "lost_reason": "", "outcome_note": "", **story,
+        "currency": "", "decline_reason": "", "lost_reason": "", "outcome_note": "", "external_reference_id": "",
+        **story,
     } for i, location, story in stories))  # fmt: skip
 
 

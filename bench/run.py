@@ -8,6 +8,7 @@ bench/results/latest.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -40,6 +41,7 @@ from devtools.smtp import running_smtp_server  # noqa: E402
 from outbox import sending  # noqa: E402
 from outbox.models import OutboundEmail  # noqa: E402
 from outbox.rendering import Rendered  # noqa: E402
+from profiles.models import User  # noqa: E402
 from referrals import sweeps, tally  # noqa: E402
 from referrals.models import RFI, Customer, Referral  # noqa: E402
 from referrals.views import _counts  # noqa: E402
@@ -57,15 +59,22 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 class Client:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
         self.port = port
         self.cookies: dict[str, str] = {}
+        self.headers = headers or {}
 
-    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes, http.client.HTTPResponse]:
+    def request(
+        self, method: str, path: str, body: dict | str | None = None
+    ) -> tuple[int, bytes, http.client.HTTPResponse]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Host": "127.0.0.1"}
-        data = None
-        if body is not None:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Host": "127.0.0.1",
+                   **self.headers}  # fmt: skip
+        data: str | None = None
+        if isinstance(body, str):  # JSON, for the API
+            data = body
+            headers["Content-Type"] = "application/json"
+        elif body is not None:
             data = urlencode(body)
             headers.update(
                 {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://127.0.0.1:{self.port}/"}
@@ -90,7 +99,10 @@ class Client:
         assert status == 302 and "sessionid" in self.cookies, "bench sign-in failed"
 
 
-def load(port: int, cookies: dict, path: str, *, seconds: float, concurrency: int) -> tuple[list[float], int, float]:
+def load(
+    port: int, cookies: dict, path: str, *, seconds: float, concurrency: int, headers: dict | None = None,
+    method: str = "GET", body: str | None = None,
+) -> tuple[list[float], int, float]:  # fmt: skip
     """Closed-loop load: ``concurrency`` clients, each sending the next request when the last
     answered. Returns the latencies, the number of errors and the seconds it ran."""
     latencies: list[float] = []
@@ -99,12 +111,12 @@ def load(port: int, cookies: dict, path: str, *, seconds: float, concurrency: in
     lock = threading.Lock()
 
     def client() -> None:
-        c = Client(port)
+        c = Client(port, headers)
         c.cookies = dict(cookies)
         mine = []
         while time.perf_counter() < stop:
             started = time.perf_counter()
-            status, _content, _ = c.request("GET", path)
+            status, _content, _ = c.request(method, path, body)
             mine.append(time.perf_counter() - started)
             if status != 200:
                 errors[0] += 1
@@ -120,12 +132,15 @@ def load(port: int, cookies: dict, path: str, *, seconds: float, concurrency: in
     return latencies, errors[0], time.perf_counter() - began
 
 
-def compare(port: int, cookies: dict, path: str, floor: str, *, seconds: float, concurrency: int, rounds: int = 3):
+def compare(port: int, cookies: dict, path: str, floor: str, *, seconds: float, concurrency: int, rounds: int = 3,
+            **request):  # fmt: skip
     """The page and its floor in alternating rounds, so a slow spell of the machine weighs on both."""
     runs: dict[str, list] = {"page": [[], 0, 0.0], "floor": [[], 0, 0.0]}
     for _ in range(rounds):
         for name, target in (("floor", floor), ("page", path)):
-            latencies, errors, elapsed = load(port, cookies, target, seconds=seconds / rounds, concurrency=concurrency)
+            latencies, errors, elapsed = load(
+                port, cookies, target, seconds=seconds / rounds, concurrency=concurrency, **request
+            )
             runs[name][0] += latencies
             runs[name][1] += errors
             runs[name][2] += elapsed
@@ -141,7 +156,9 @@ def compare(port: int, cookies: dict, path: str, floor: str, *, seconds: float, 
     }
 
 
-def bench_pages(*, seconds: float, concurrency: int) -> dict:
+@contextlib.contextmanager
+def running_portal():
+    """gunicorn serving the portal in production settings (and bench's floor views); its port."""
     cache.clear()  # fragments of an earlier data set must not answer for this one
     port = 18000 + os.getpid() % 1000
     env = {
@@ -154,6 +171,7 @@ def bench_pages(*, seconds: float, concurrency: int) -> dict:
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
         "LOGIN_FAILURE_LIMIT": "1000000",
+        "API_RATE_LIMIT": "100000000/min",
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "referrals_portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning"],
@@ -166,6 +184,14 @@ def bench_pages(*, seconds: float, concurrency: int) -> dict:
                 break
             except OSError:
                 time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def bench_pages(*, seconds: float, concurrency: int) -> dict:
+    with running_portal() as port:
         client = Client(port)
         client.sign_in("bench", "bench-pass")
         referral = Referral.objects.filter(partner_id=1, state="negotiating").order_by("-received_at").first()
@@ -185,9 +211,37 @@ def bench_pages(*, seconds: float, concurrency: int) -> dict:
             results[name] = {"page": page, "floor": floor, "bytes": len(content),
                              "throughput_ratio": round(page["rps"] / floor["rps"], 2)}  # fmt: skip
         return results
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+
+
+def bench_api(*, seconds: float, concurrency: int) -> dict:
+    """The API's referral list and an action (a note: it locks the row, writes the timeline and
+    a webhook delivery if the partner has an endpoint, and answers the referral) against a floor
+    endpoint behind the same key authentication and rate limit, answering JSON of the same size."""
+    from api import keys
+
+    user = User.objects.get(username="bench")
+    _key, secret = keys.create(by=user, name=f"bench {datetime.now(UTC).isoformat()}", role="admin")
+    headers = {"Authorization": f"Bearer {secret}"}
+    referral = Referral.objects.filter(partner_id=1, state="evaluating").order_by("-received_at").first()
+    assert referral is not None, "the data set gives partner 1 evaluating referrals"
+    note = json.dumps({"note": "Called the customer; a demo next week."})
+    requests = {
+        "API referral list (50 of 10,000)": ("GET", "/api/v1/referrals/?limit=50", None),
+        "API action (add a note, If-Match: *)": ("POST", f"/api/v1/referrals/{referral.pk}/add_note/", note),
+    }
+    results = {}
+    with running_portal() as port:
+        client = Client(port, {**headers, "If-Match": "*"})
+        for name, (method, path, body) in requests.items():
+            status, content, _ = client.request(method, path, body)
+            assert status == 200, (name, status, content[:300])
+            floor = f"/bench/api-floor/?bytes={len(content)}"
+            measured = compare(port, {}, path, floor, seconds=seconds, concurrency=concurrency,
+                               headers={**headers, "If-Match": "*"}, method=method, body=body)  # fmt: skip
+            page, floor_figures = measured["page"], measured["floor"]
+            results[name] = {"page": page, "floor": floor_figures, "bytes": len(content),
+                             "throughput_ratio": round(page["rps"] / floor_figures["rps"], 2)}  # fmt: skip
+    return results
 
 
 # --- The sweep against the bare SQL -----------------------------------------------------------------
@@ -349,6 +403,12 @@ def table(results: dict) -> str:
             f"| floor ({page['bytes']} B): {page['floor']['rps']} req/s, p95 {page['floor']['p95_ms']} ms "
             f"| {page['throughput_ratio']} | {target} |"
         )
+    for name, measured in results.get("api", {}).items():
+        lines.append(
+            f"| {name} | {measured['page']['rps']} req/s, p50 {measured['page']['p50_ms']} ms, "
+            f"p95 {measured['page']['p95_ms']} ms | floor behind the same key ({measured['bytes']} B): "
+            f"{measured['floor']['rps']} req/s, p95 {measured['floor']['p95_ms']} ms | {measured['throughput_ratio']} | — |"
+        )
     sweep = results["sweep"]
     lines.append(
         f"| timeout sweep, {sweep['referrals']:,} overdue | {sweep['sweep_s']} s | bare SQL UPDATE: {sweep['bare_sql_s']} s "
@@ -370,7 +430,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--skip-generate", action="store_true", help="reuse the data set already in the database")
-    parser.add_argument("--only", nargs="+", choices=["pages", "sweep", "outbox", "queries"], help="run only these")
+    parser.add_argument("--only", nargs="+", choices=["pages", "api", "sweep", "outbox", "queries"],
+                        help="run only these")  # fmt: skip
     arguments = parser.parse_args()
     if connection.vendor != "postgresql" or "bench" not in connection.settings_dict["NAME"]:
         raise SystemExit("Point DATABASE_URL at a PostgreSQL database named *bench* (./dev bench does).")
@@ -385,6 +446,7 @@ def main() -> None:
     seconds, concurrency = (3, 4) if arguments.quick else (15, 4)
     benchmarks = {
         "pages": lambda: bench_pages(seconds=seconds, concurrency=concurrency),
+        "api": lambda: bench_api(seconds=seconds, concurrency=concurrency),
         "sweep": lambda: bench_sweep(10_000 if arguments.quick else 100_000),
         "outbox": lambda: bench_outbox(500 if arguments.quick else 2_000),
         "queries": lambda: bench_queries(20 if arguments.quick else 100),
