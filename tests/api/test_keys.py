@@ -153,5 +153,9 @@ def test_an_unknown_address_or_method_is_a_problem_not_a_page(world, api):
 def test_the_schema_and_the_docs_are_served_by_the_portal(client):
     schema = client.get("/api/v1/schema/")
     assert schema.status_code == 200 and b"/api/v1/referrals/{id}/accept/" in schema.content
-    docs = client.get("/api/v1/docs/").content.decode()
+    page = client.get("/api/v1/docs/")
+    docs = page.content.decode()
     assert "swagger-ui" in docs and "cdn" not in docs.lower() and "unpkg" not in docs.lower()
+    policy = dict(part.strip().split(" ", 1) for part in page["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'self'"  # Swagger UI's own styles only are let in on this page
+    assert policy["style-src"] == "'self' 'unsafe-inline'"

@@ -52,3 +52,14 @@ def test_the_admin_breaks_no_policy(new_page, live_server, operator, partner):
         f"{base}/referrals/referral/report/",
     ]
     assert violations_on(page, urls) == []
+
+
+def test_the_api_docs_work_under_the_policy(new_page, live_server):
+    """Swagger UI, served by the portal (drf-spectacular-sidecar), draws every operation."""
+    page = new_page("en")
+    seen = violations_on(page, [f"{live_server.url}/api/v1/docs/"])
+    page.locator(".opblock").first.wait_for()
+    operations = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/api/v1/referrals/{id}/accept/" in text for text in operations), operations
+
+    assert seen == []
