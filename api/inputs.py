@@ -42,8 +42,11 @@ def _field(form: type[ActionForm], name: str, field: forms.Field) -> serializers
     common: dict[str, Any] = {"required": required, "help_text": str(field.label)}
     if isinstance(field, forms.ModelChoiceField):
         return StrictIntegerField(allow_null=True, **common | {"help_text": _("A colleague's user id, or null.")})
-    if isinstance(field, forms.DecimalField):
+    if isinstance(field, forms.DecimalField):  # before IntegerField, which it extends
         return StrictAmountField(allow_null=not required, **common)
+    if isinstance(field, forms.IntegerField):
+        return StrictIntegerField(allow_null=not required, min_value=field.min_value, max_value=field.max_value,
+                                  **common)  # fmt: skip
     if isinstance(field, forms.DateField):
         return serializers.DateField(allow_null=not required, **common)
     if isinstance(field, forms.ChoiceField):
@@ -75,7 +78,7 @@ def _json_type_error(field: serializers.Field, value: Any) -> str | None:
             return str(field.error_messages["not_a_number"])
     elif isinstance(field, StrictIntegerField):
         if isinstance(value, bool) or not isinstance(value, int):
-            return str(_("Send a user id: a whole number."))
+            return str(_("Send a whole number here."))
     elif not isinstance(value, str):
         return str(_("Send text here."))
     return None
@@ -92,11 +95,11 @@ def form_data(serializer: type[serializers.Serializer], body: Any) -> dict[str, 
     if errors:
         raise exceptions.ValidationError(errors)
     data = {}
-    for name in fields:
+    for name, field in fields.items():
         value = body.get(name)
         if value is None:
             data[name] = ""
-        elif isinstance(value, float | int) and not isinstance(value, bool) and name != "owner":
+        elif isinstance(field, StrictAmountField):
             amount = Decimal(str(value))
             cut = amount.quantize(Decimal("0.01"), rounding=ROUND_DOWN) if abs(amount) < Decimal("1e12") else amount
             data[name] = str(cut)

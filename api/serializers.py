@@ -96,7 +96,7 @@ class OutcomeSerializer(serializers.Serializer):
     note = serializers.CharField(source="outcome_note")
 
     def get_reason(self, referral: Referral) -> str:
-        return referral.decline_reason or referral.lost_reason
+        return referral.decline_reason or referral.lost_reason or referral.skip_reason
 
 
 class DeadlinesSerializer(serializers.Serializer):

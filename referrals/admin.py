@@ -180,7 +180,12 @@ class ReferralAdmin(admin.ModelAdmin):
     def outcome(self, referral: Referral) -> str:
         if referral.final_value is not None:
             return f"{number_format(referral.final_value, 2, force_grouping=True)} {referral.currency}"
-        return referral.get_decline_reason_display() or referral.get_lost_reason_display() or "—"
+        return (
+            referral.get_decline_reason_display()
+            or referral.get_lost_reason_display()
+            or referral.get_skip_reason_display()
+            or "—"
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # referrals are made by sending an RFI (see the RFI page)

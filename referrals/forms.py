@@ -16,7 +16,7 @@ from profiles.choices import Currency
 from profiles.models import User
 
 from . import lifecycle
-from .models import DeclineReason, LostReason, Referral
+from .models import DeclineReason, LostReason, NotInterestedReason, Referral
 
 
 class ActionForm(forms.Form):
@@ -69,6 +69,17 @@ class AcceptForm(ActionForm):
         return data
 
 
+class EstimateForm(AcceptForm):
+    """A negotiating deal's estimate, as it stands (the form starts from it)."""
+
+    def __init__(self, *args, referral: Referral, **kwargs) -> None:
+        initial = kwargs.setdefault("initial", {})
+        initial.update(
+            {"deal_value": referral.deal_value, "currency": referral.currency, "close_date": referral.close_date}
+        )
+        super().__init__(*args, referral=referral, **kwargs)
+
+
 class NoteForm(ActionForm):
     note = forms.CharField(
         label=_("Note (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -78,7 +89,7 @@ class NoteForm(ActionForm):
 class ReasonForm(NoteForm):
     """Decline and Lost: a reason from the list, and a note if the partner wants."""
 
-    reasons: type[DeclineReason] | type[LostReason]
+    reasons: type[DeclineReason] | type[LostReason] | type[NotInterestedReason]
     needs = ("reason",)
 
     reason = forms.ChoiceField(label=_("Reason"), required=False)
@@ -94,6 +105,18 @@ class ReasonForm(NoteForm):
         data = super().clean() or {}
         self.run_check(lifecycle.clean_reason, data.get("reason") or "", self.reasons)
         return data
+
+
+class NotInterestedForm(ReasonForm):
+    reasons = NotInterestedReason
+    duplicate_of = forms.IntegerField(
+        label=_("Duplicate of referral # (for “Duplicate”)"),
+        required=False,
+        min_value=1,
+        max_value=2**53,
+        help_text=_("The number of your referral of the same customer's earlier request."),
+    )
+    field_order = ["reason", "duplicate_of", "note"]
 
 
 class DeclineForm(ReasonForm):

@@ -20,7 +20,7 @@ from profiles.models import Location
 from . import caching, insights
 from .charts import Bar, BarChart
 from .filters import PeriodFilters
-from .models import DeclineReason, LostReason, Referral
+from .models import DeclineReason, LostReason, NotInterestedReason, Referral
 
 
 class LocationChoice(forms.ModelChoiceField):
@@ -78,6 +78,7 @@ def _shown(request: PartnerRequest, filters: InsightFilters, key: caching.Key) -
         [Bar(row["month"].strftime("%Y-%m"), row["received"], str(row["received"])) for row in figures.months],
     )
     reasons = [
+        (str(_("Not interested")), [(NotInterestedReason(code).label, n) for code, n in figures.skip_reasons.items()]),
         (str(_("Declined")), [(DeclineReason(code).label, n) for code, n in figures.decline_reasons.items()]),
         (str(_("Lost")), [(LostReason(code).label, n) for code, n in figures.lost_reasons.items()]),
     ]

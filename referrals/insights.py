@@ -16,7 +16,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from .models import DeclineReason, LostReason, Referral, State, answered_in_time
+from .models import DeclineReason, LostReason, NotInterestedReason, Referral, State, answered_in_time
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Insights:
     pipeline_by_currency: dict[str, Decimal] = field(default_factory=dict)
     won_by_currency: dict[str, Decimal] = field(default_factory=dict)
     decline_reasons: dict[str, int] = field(default_factory=dict)
+    skip_reasons: dict[str, int] = field(default_factory=dict)
     lost_reasons: dict[str, int] = field(default_factory=dict)
     months: list[dict] = field(default_factory=list)
 
@@ -70,8 +71,7 @@ def compute(referrals: QuerySet[Referral]) -> Insights:
     _response_times(insights, referrals)
     _outcomes(insights, referrals)
     _values(insights, referrals)
-    insights.decline_reasons = _reasons(referrals.filter(state=State.DECLINED), "decline_reason", DeclineReason)
-    insights.lost_reasons = _reasons(referrals.filter(state=State.LOST), "lost_reason", LostReason)
+    _reasons(insights, referrals)
     insights.months = _months(referrals)
     return insights
 
@@ -133,9 +133,25 @@ def _months(referrals: QuerySet[Referral]) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-def _reasons(referrals: QuerySet[Referral], field_name: str, choices) -> dict[str, int]:
-    counts = dict(referrals.order_by().values_list(field_name).annotate(n=Count("pk")))
-    return {code: counts[code] for code in choices.values if counts.get(code)}
+def _reasons(insights: Insights, referrals: QuerySet[Referral]) -> None:
+    """Why referrals were declined, skipped or lost: one grouped query for the three lists."""
+    rows = (
+        referrals.filter(state__in=[State.DECLINED, State.SKIPPED, State.LOST])
+        .order_by()
+        .values_list("state", "decline_reason", "skip_reason", "lost_reason")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[tuple[str, str], int] = {}
+    for state, declined, skipped, lost, n in rows:
+        code = {State.DECLINED: declined, State.SKIPPED: skipped, State.LOST: lost}[state]
+        counts[state, code] = counts.get((state, code), 0) + n
+
+    def listed(state, choices) -> dict[str, int]:
+        return {code: counts[state, code] for code in choices.values if counts.get((state, code))}
+
+    insights.decline_reasons = listed(State.DECLINED, DeclineReason)
+    insights.skip_reasons = listed(State.SKIPPED, NotInterestedReason)
+    insights.lost_reasons = listed(State.LOST, LostReason)
 
 
 @dataclass

@@ -34,10 +34,12 @@ from profiles.models import User
 from . import caching, emails, signals, tally
 from .models import (
     PASSED_ON_STATES,
+    RFI,
     ActorKind,
     DeclineReason,
     EventAction,
     LostReason,
+    NotInterestedReason,
     Referral,
     ReferralEvent,
     State,
@@ -84,6 +86,7 @@ def apply(
     note: str = "",
     prepare: Callable[[Referral], None] | None = None,
     details: dict[str, Any] | None = None,
+    emails: bool = True,
 ) -> Referral:
     """Run the transition ``name`` on ``referral`` inside the caller's transaction; ``prepare``
     sets the values it needs on the locked row first (in memory only); ``details`` are the
@@ -123,7 +126,8 @@ def apply(
             details=details or {},
             created_at=now,
         )
-        enqueue(_emails_after(locked), now=now)
+        if emails:
+            enqueue(_emails_after(locked), now=now)
         signals.recorded.send(Referral, referral_ids=[locked.pk], created=False)
     return locked
 
@@ -163,7 +167,7 @@ def clean_close_date(value: date | None, now: datetime) -> date:
     return value
 
 
-def clean_reason(value: str, choices: type[DeclineReason] | type[LostReason]) -> str:
+def clean_reason(value: str, choices: type[DeclineReason] | type[LostReason] | type[NotInterestedReason]) -> str:
     if value not in choices.values:
         raise ValidationError({"reason": _("Choose a reason from the list.")})
     return value
@@ -180,10 +184,56 @@ def mark_interested(
 
 
 def mark_not_interested(
-    referral: Referral, *, by: User, note: str = "", now: datetime | None = None, expected_state: str | None = None
+    referral: Referral,
+    *,
+    by: User,
+    reason: str,
+    note: str = "",
+    duplicate_of: int | None = None,
+    now: datetime | None = None,
+    expected_state: str | None = None,
 ) -> Referral:
-    """New → skipped: the customer is asked to choose another partner."""
-    return _entry_point("mark_not_interested", referral, by=by, now=now, expected_state=expected_state, note=note)
+    """New → skipped, with a reason: the customer is asked to choose another partner. "Spam or
+    abuse" flags the request for the operators, and "duplicate" links it to the same customer's
+    earlier request (``duplicate_of``: the number of the partner's referral of it); neither
+    sends the sender anything."""
+    now = now or timezone.now()
+    reason = clean_reason(reason, NotInterestedReason)
+    earlier = _duplicated(referral, by, duplicate_of) if reason == NotInterestedReason.DUPLICATE else None
+
+    def prepare(locked: Referral) -> None:
+        locked.skip_reason, locked.outcome_note = reason, note
+
+    details = {"reason": reason}
+    if earlier is not None:
+        details["duplicate_of"] = f"#{earlier.pk}"
+    quiet = reason in (NotInterestedReason.SPAM, NotInterestedReason.DUPLICATE)
+    with transaction.atomic(durable=True):
+        locked = apply(referral, "mark_not_interested", by=by, now=now, expected_state=expected_state, note=note,
+                       prepare=prepare, details=details, emails=not quiet)  # fmt: skip
+        if reason == NotInterestedReason.SPAM:
+            RFI.objects.filter(pk=locked.rfi_id, flagged_at__isnull=True).update(
+                flagged_at=now, flagged_by=locked.partner_id
+            )
+        if earlier is not None:
+            RFI.objects.filter(pk=locked.rfi_id, duplicate_of__isnull=True).update(duplicate_of=earlier.rfi_id)
+    return locked
+
+
+def _duplicated(referral: Referral, by: User, number: int | None) -> Referral:
+    """The partner's earlier referral that ``referral`` duplicates: the one numbered ``number``,
+    or, without a number, the partner's referral of the request already linked as the earlier one."""
+    own = Referral.objects.for_user(by).exclude(rfi_id=referral.rfi_id)
+    if number is not None:
+        earlier = own.filter(pk=number).first()
+    else:
+        linked = RFI.objects.filter(pk=referral.rfi_id).values_list("duplicate_of", flat=True).first()
+        earlier = own.filter(rfi_id=linked).first() if linked else None
+    if earlier is None:
+        raise ValidationError(
+            {"duplicate_of": _("Give the number of your referral of the same customer's earlier request.")}
+        )
+    return earlier
 
 
 def accept(
@@ -317,11 +367,21 @@ def _note_text(note: str, *, required: bool) -> str:
     return note
 
 
-def _step(referral: Referral, action: EventAction, *, by: User, now: datetime, note: str, details: dict) -> Referral:
-    """Lock the referral, let ``by`` work on it, write the timeline entry (the state stays)."""
+def _lock_to_work_on(referral: Referral, by: User) -> Referral:
     locked = Referral.objects.select_for_update(of=("self",)).select_related("partner", "location").get(pk=referral.pk)
     if not may_work_on(locked, by):
         raise PermissionDenied
+    return locked
+
+
+def _step(referral: Referral, action: EventAction, *, by: User, now: datetime, note: str, details: dict) -> Referral:
+    """Lock the referral, let ``by`` work on it, write the timeline entry (the state stays)."""
+    return _record_step(_lock_to_work_on(referral, by), action, by=by, now=now, note=note, details=details)
+
+
+def _record_step(
+    locked: Referral, action: EventAction, *, by: User, now: datetime, note: str, details: dict
+) -> Referral:
     caching.changed([locked.partner_id])
     ReferralEvent.objects.create(
         referral=locked,
@@ -355,6 +415,39 @@ def assign(
         locked.save(update_fields=["owner", "updated_at"])
         if owner is not None and owner != by:
             enqueue(emails.assigned(locked, owner, by=by, note=note), now=now)
+        signals.recorded.send(Referral, referral_ids=[locked.pk], created=False)
+    return locked
+
+
+def update_estimate(
+    referral: Referral,
+    *,
+    by: User,
+    deal_value: Decimal | None,
+    currency: str,
+    close_date: date | None,
+    now: datetime | None = None,
+) -> Referral:
+    """A negotiating deal's new estimate (value, currency, close date), on the timeline with the
+    one it replaces."""
+    now = now or timezone.now()
+    amount = clean_amount(deal_value, "deal_value")
+    currency = clean_currency(currency)
+    close_date = clean_close_date(close_date, now)
+    with transaction.atomic(durable=True):
+        locked = _lock_to_work_on(referral, by)
+        if locked.state != State.NEGOTIATING:
+            raise ReferralConflict(locked)
+        previous = {
+            "deal_value": str(locked.deal_value) if locked.deal_value is not None else "",
+            "currency": locked.currency,
+            "close_date": locked.close_date.isoformat() if locked.close_date else "",
+        }
+        details = {"deal_value": str(amount), "currency": currency, "close_date": close_date.isoformat(),
+                   "previous": previous}  # fmt: skip
+        _record_step(locked, EventAction.UPDATE_ESTIMATE, by=by, now=now, note="", details=details)
+        locked.deal_value, locked.currency, locked.close_date = amount, currency, close_date
+        locked.save(update_fields=["deal_value", "currency", "close_date", "updated_at"])
         signals.recorded.send(Referral, referral_ids=[locked.pk], created=False)
     return locked
 

@@ -74,6 +74,18 @@ class DeclineReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class NotInterestedReason(models.TextChoices):
+    """Why a partner skips a new referral: what Partner Center's partners report (REFERENCE.md)."""
+
+    NOT_A_FIT = "not_a_fit", _("Not a fit for our services")
+    NO_CAPACITY = "no_capacity", _("No capacity at the moment")
+    LOCATION = "location", _("Outside the area we serve")
+    UNREACHABLE = "unreachable", _("Could not reach the customer")
+    DUPLICATE = "duplicate", _("Duplicate of a request we have")
+    SPAM = "spam", _("Spam or abuse")
+    OTHER = "other", _("Other")
+
+
 class LostReason(models.TextChoices):
     PRICE = "price", _("Price")
     COMPETITOR = "competitor", _("Chose a competitor")
@@ -156,6 +168,24 @@ class RFI(ChoiceLabelsMixin, models.Model):
         help_text=_("Operator staff who entered it on behalf of marketing or sales."),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The same customer's earlier request (the same address, or the same company domain and
+    # solution area, within DUPLICATE_WINDOW; or a partner's "duplicate" with the request it names).
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("same customer's earlier request"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="later_requests",
+    )
+    flagged_at = models.DateTimeField(
+        _("flagged as spam or abuse at"), null=True, blank=True,
+        help_text=_("A partner said Not interested with the reason “Spam or abuse”."),
+    )  # fmt: skip
+    flagged_by = models.ForeignKey(
+        "profiles.PartnerCompany", verbose_name=_("flagged by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
 
     objects = RFIQuerySet.as_manager()
 
@@ -351,6 +381,9 @@ class Referral(ChoiceLabelsMixin, FSMModelMixin, models.Model):
     close_date = models.DateField(_("estimated close date"), null=True, blank=True)
     final_value = models.DecimalField(_("final deal value"), max_digits=14, decimal_places=2, null=True, blank=True)
     decline_reason = models.CharField(_("decline reason"), max_length=16, choices=DeclineReason.choices, blank=True)
+    skip_reason = models.CharField(
+        _("not-interested reason"), max_length=16, choices=NotInterestedReason.choices, blank=True
+    )
     lost_reason = models.CharField(_("lost reason"), max_length=16, choices=LostReason.choices, blank=True)
     outcome_note = models.TextField(_("note"), max_length=2000, blank=True)
     owner = models.ForeignKey(
@@ -571,6 +604,7 @@ class EventAction(models.TextChoices):
     # Steps that do not move the state.
     ASSIGN = "assign", _("Assigned")
     ADD_NOTE = "add_note", _("Note")
+    UPDATE_ESTIMATE = "update_estimate", _("Estimate updated")
 
 
 class ActorKind(models.TextChoices):
@@ -638,3 +672,52 @@ class ReferralTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id}/{self.location_id}/{self.solution_area}/{self.state}: {self.count}"
+
+
+class ReferralRead(models.Model):
+    """A partner user opened a referral's page: the inbox marks the referrals a user never opened."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="reads")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "referral"], name="one_read_per_user_referral")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read #{self.referral_id}"
+
+
+class BlockedSender(models.Model):
+    """An email address or a whole domain whose requests are dropped: the sender sees the usual
+    thank-you page, and nothing is stored or sent."""
+
+    address = models.CharField(
+        _("email address or domain"),
+        max_length=254,
+        unique=True,
+        help_text=_("An address (spam@example.com) or a domain (example.com), without @."),
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("blocked by"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("blocked at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("blocked sender")
+        verbose_name_plural = _("blocked senders")
+        ordering = ["address"]
+
+    def __str__(self) -> str:
+        return self.address
+
+    def save(self, *args, **kwargs) -> None:
+        self.address = self.address.strip().lower().lstrip("@")
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def blocks(cls, email: str) -> bool:
+        address = email.strip().lower()
+        return cls.objects.filter(address__in=[address, address.rpartition("@")[2]]).exists()

@@ -19,8 +19,19 @@ from django.utils.translation import gettext_lazy as _
 from profiles.models import User
 
 from . import lifecycle
-from .forms import AcceptForm, ActionForm, AssignForm, DeclineForm, LostForm, NoteForm, NoteOnlyForm, WonForm
-from .models import Referral, may_work_on
+from .forms import (
+    AcceptForm,
+    ActionForm,
+    AssignForm,
+    DeclineForm,
+    EstimateForm,
+    LostForm,
+    NoteForm,
+    NoteOnlyForm,
+    NotInterestedForm,
+    WonForm,
+)
+from .models import Referral, State, may_work_on
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,9 @@ class PartnerAction:
     # A transition's who and when are its own (``source``, ``permission=``); a step that moves
     # no state says who may take it.
     allowed_for: Callable[[Referral, User], bool] | None = None
+    # Asked before an action that cannot be undone runs from the page (the API's call is its own
+    # confirmation).
+    confirm: Promise | None = None
 
     @property
     def asks_for_details(self) -> bool:
@@ -55,8 +69,11 @@ ACTIONS: dict[str, PartnerAction] = {
             _("Marked as Interested: the customer's contact details are now shown."),
         ),
         PartnerAction(
-            "mark_not_interested", _("Not interested"), _("Not interested"), ActionForm, lifecycle.mark_not_interested,
-            _("Marked as Not interested: the referral is archived as Skipped."), style="secondary",
+            "mark_not_interested", _("Not interested"), _("Not interested"), NotInterestedForm,
+            lifecycle.mark_not_interested, _("Marked as Not interested: the referral is archived as Skipped."),
+            style="secondary",
+            confirm=_("The referral is archived as Skipped for good, and the customer is asked to choose another "
+                      "partner (not for spam or a duplicate)."),
         ),
         PartnerAction(
             "accept", _("Accept"), _("Accept"), AcceptForm, lifecycle.accept,
@@ -81,6 +98,11 @@ ACTIONS: dict[str, PartnerAction] = {
             _("Disconnected: the partner's contacts are told."), style="secondary",
         ),
         # Steps that do not move the state.
+        PartnerAction(
+            "update_estimate", _("Update the estimate"), _("The estimate"), EstimateForm, lifecycle.update_estimate,
+            _("The estimate is updated."), style="secondary",
+            allowed_for=lambda referral, user: referral.state == State.NEGOTIATING and may_work_on(referral, user),
+        ),
         PartnerAction(
             "assign", _("Assign"), _("Owner"), AssignForm, lifecycle.assign, _("The owner is set."),
             style="secondary", allowed_for=lambda referral, user: referral.is_active and may_work_on(referral, user),

@@ -137,6 +137,14 @@ def dashboard(request: PartnerRequest) -> HttpResponse:
                     .order_by("evaluating_at")[:20]
                 ]
             ),
+            # Deals whose estimated close date has passed: update the estimate, or report the outcome.
+            "past_close": SimpleLazyObject(
+                lambda: list(
+                    mine.filter(state=State.NEGOTIATING, close_date__lt=timezone.localdate(now))
+                    .select_related("location")
+                    .order_by("close_date", "pk")[:20]
+                )
+            ),
         },
     )
 
@@ -238,7 +246,7 @@ def referral_list(request: PartnerRequest) -> HttpResponse:
 EXPORT_COLUMNS = [
     "id", "state", "source", "received_at", "first_response_at", "closed_at", "location", "need", "solution_area",
     "industry", "company_size", "region", "deal_value", "currency", "close_date", "final_value", "decline_reason",
-    "lost_reason", "customer_name", "customer_company", "customer_email", "customer_phone",
+    "lost_reason", "not_interested_reason", "customer_name", "customer_company", "customer_email", "customer_phone",
 ]  # fmt: skip
 
 
@@ -265,6 +273,7 @@ def _export_rows(referrals):
                 referral.final_value if referral.final_value is not None else "",
                 referral.decline_reason,
                 referral.lost_reason,
+                referral.skip_reason,
                 # Contact details only for referrals the partner said Interested to.
                 *(
                     (customer.contact_name, customer.company_name, customer.email, customer.phone)
@@ -339,6 +348,13 @@ def act(request: PartnerRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     chosen = registry.ACTIONS[action]
     form = chosen.form(request.POST, referral=referral, action=action)
+    if form.is_valid() and chosen.confirm and request.POST.get("confirmed") != "yes":
+        # Asked once more before what cannot be undone; the answer posts the same form again.
+        return render(
+            request,
+            "referrals/confirm.html",
+            {"referral": referral, "action": chosen, "form": form, "values": form.cleaned_data},
+        )
     if form.is_valid():
         try:
             chosen.perform(form, request.user)

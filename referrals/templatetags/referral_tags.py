@@ -32,7 +32,7 @@ def _amount(value: str, currency: str) -> str:
 @register.filter
 def recorded(event) -> list[tuple[str, str]]:
     """The values a timeline step recorded, as (label, shown value) pairs in the reader's language."""
-    from referrals.models import DeclineReason, EventAction, LostReason
+    from referrals.models import DeclineReason, EventAction, LostReason, NotInterestedReason
 
     details = event.details or {}
     shown: list[tuple[str, str]] = []
@@ -43,9 +43,17 @@ def recorded(event) -> list[tuple[str, str]]:
         shown.append((_("Estimated close date"), date_format(date.fromisoformat(details["close_date"]), "DATE_FORMAT")))
     if "final_value" in details:
         shown.append((_("Final deal value"), _amount(details["final_value"], currency)))
+    if "previous" in details:  # an estimate changed: what it was
+        before = details["previous"]
+        shown.append((_("Previous estimate"), f"{_amount(before['deal_value'], before['currency'])}, "
+                      f"{date_format(date.fromisoformat(before['close_date']), 'DATE_FORMAT')}"))  # fmt: skip
     if "reason" in details:
-        reasons = LostReason if event.action == EventAction.MARK_LOST else DeclineReason
+        reasons = {EventAction.MARK_LOST: LostReason, EventAction.MARK_NOT_INTERESTED: NotInterestedReason}.get(
+            event.action, DeclineReason
+        )
         shown.append((_("Reason"), str(dict(reasons.choices).get(details["reason"], details["reason"]))))
+    if "duplicate_of" in details:
+        shown.append((_("Duplicate of"), details["duplicate_of"]))
     if "owner" in details:
         shown.append((_("Owner"), details["owner"] or str(_("Nobody"))))
     return shown

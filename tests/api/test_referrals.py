@@ -92,7 +92,7 @@ def test_a_change_in_between_check_and_lock_is_refused_by_the_lifecycle(world, a
 
     def then_a_colleague_clicks(request, referral):
         check(request, referral)
-        lifecycle.mark_not_interested(Referral.objects.get(pk=referral.pk), by=world.admin)
+        lifecycle.mark_not_interested(Referral.objects.get(pk=referral.pk), reason="not_a_fit", by=world.admin)
 
     monkeypatch.setattr(views, "check_if_match", then_a_colleague_clicks)
     response = act(client, world.in_a.pk, "mark_interested")

@@ -32,7 +32,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(live_se
     for referral in referrals[4:7]:
         lifecycle.accept(referral, by=admin, deal_value=Decimal("1200000"), currency="JPY",
                          close_date=date.today() + timedelta(days=90))  # fmt: skip
-    lifecycle.mark_not_interested(referrals[7], by=admin)
+    lifecycle.mark_not_interested(referrals[7], reason="not_a_fit", by=admin)
     key = api_key(admin)
     command = [
         str(Path(sys.executable).parent / "schemathesis"), "run", f"{live_server.url}/api/v1/schema/",

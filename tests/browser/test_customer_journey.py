@@ -78,7 +78,9 @@ def test_search_two_partners_send_not_interested_status_and_withdraw(new_page, l
     partner.get_by_label("Password").fill("pw-for-tests-1")
     partner.locator("form.form button[type=submit]").click()
     partner.wait_for_url(referral_url)
+    partner.get_by_label("Reason").select_option(label="Outside the area we serve")
     partner.get_by_role("button", name="Not interested", exact=True).click()
+    partner.get_by_role("button", name="Yes: Not interested").click()
     assert partner.locator("#state").inner_text() == "Skipped"
 
     # The customer is asked to choose another partner, with a search pre-filled with their needs.

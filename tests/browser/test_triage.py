@@ -36,6 +36,9 @@ WORDS = {
         "bad_amount": "Enter an amount greater than zero.",
         "past_date": "The estimated close date cannot be in the past.",
         "no_capacity": "No capacity at the moment",
+        "outside_area": "Outside the area we serve",
+        "confirm_skip": "Yes: Not interested",
+        "skip_question": "The referral is archived",
     },
     "ja": {
         "interested": "興味あり",
@@ -59,6 +62,9 @@ WORDS = {
         "bad_amount": "0 より大きい金額を入力してください。",
         "past_date": "予定終了日に過去の日付は指定できません。",
         "no_capacity": "現在対応できる体制がない",
+        "outside_area": "対応地域外",
+        "confirm_skip": "はい: 興味なし",
+        "skip_question": "アーカイブ",
     },
 }
 
@@ -143,9 +149,18 @@ def test_not_interested_archives_it_as_skipped_and_keeps_the_customer_hidden(
     referral = make_referral(owner.partner, **CUSTOMER)
     page = sign_in(new_page(language), "owner")
     open_referral(page, live_server, referral)
+    page.get_by_label(w["reason"]).first.select_option(label=w["outside_area"])
     click(page, w["not_interested"])
+    # Asked once more, with the reason chosen; nothing has changed yet.
+    assert w["skip_question"] in page.locator("main").inner_text()
+    assert w["outside_area"] in page.locator("main").inner_text()
+    assert referral.__class__.objects.get(pk=referral.pk).state == "new"
+    click(page, w["confirm_skip"])
     assert state(page) == w["skipped"]
+    assert w["outside_area"] in page.content()
     assert "Hanako" not in page.content()
+    referral.refresh_from_db()
+    assert referral.skip_reason == "location"
 
 
 def test_a_stale_page_gets_a_message_not_an_error(new_page, sign_in, live_server, owner, teammate):
@@ -154,7 +169,7 @@ def test_a_stale_page_gets_a_message_not_an_error(new_page, sign_in, live_server
     referral = make_referral(owner.partner)
     page = sign_in(new_page("en"), "owner")
     open_referral(page, live_server, referral)
-    lifecycle.mark_not_interested(referral, by=teammate)  # a teammate was faster
+    lifecycle.mark_not_interested(referral, reason="not_a_fit", by=teammate)  # a teammate was faster
     click(page, "Interested")
     assert "This referral changed meanwhile: it is now Skipped." in page.content()
     assert state(page) == "Skipped"

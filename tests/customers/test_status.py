@@ -22,7 +22,7 @@ def rfi(partner, other_partner):
 
 def test_the_status_page_says_where_the_request_stands_with_each_partner(client, rfi, owner):
     skipped = rfi.referrals.get(partner=owner.partner)
-    lifecycle.mark_not_interested(skipped, by=owner)
+    lifecycle.mark_not_interested(skipped, reason="not_a_fit", by=owner)
     page = client.get(reverse("rfi_status", args=[rfi.status_token])).content.decode()
     assert "Sakura Cloud K.K." in page and "Outsider Systems Ltd." in page
     assert "This partner cannot take it: please choose another partner" in page
@@ -36,7 +36,7 @@ def test_the_status_page_speaks_japanese(client, rfi):
 
 def test_withdrawing_disconnects_what_is_still_open_and_tells_the_partners(client, rfi, owner):
     skipped = rfi.referrals.get(partner=owner.partner)
-    lifecycle.mark_not_interested(skipped, by=owner)
+    lifecycle.mark_not_interested(skipped, reason="not_a_fit", by=owner)
     confirm = client.get(reverse("rfi_withdraw", args=[rfi.status_token]))
     assert "cannot be undone" in confirm.content.decode()
     response = client.post(reverse("rfi_withdraw", args=[rfi.status_token]), follow=True)

@@ -45,7 +45,7 @@ def test_slow_answers_get_a_nudge_with_the_figure(client, owner, partner):
 
 def test_often_skipped_specialties_are_named(client, owner, partner):
     for _ in range(3):
-        lifecycle.mark_not_interested(make_referral(partner, solution_area="data_ai"), by=owner)
+        lifecycle.mark_not_interested(make_referral(partner, solution_area="data_ai"), reason="not_a_fit", by=owner)
     assert any("You turned down 3 referrals about Data and AI" in tip for tip in tips(client, owner))
 
 
@@ -63,9 +63,9 @@ def test_deals_past_their_close_date_want_an_outcome(client, owner, partner):
 def test_tips_follow_the_partners_own_changes_at_once(client, owner, partner):
     referrals = [make_referral(partner, solution_area="data_ai") for _ in range(3)]
     for referral in referrals[:2]:
-        lifecycle.mark_not_interested(referral, by=owner)
+        lifecycle.mark_not_interested(referral, reason="not_a_fit", by=owner)
     assert not any("You turned down" in tip for tip in tips(client, owner))  # now cached
-    lifecycle.mark_not_interested(referrals[2], by=owner)
+    lifecycle.mark_not_interested(referrals[2], reason="not_a_fit", by=owner)
     assert any("You turned down 3 referrals about Data and AI" in tip for tip in tips(client, owner))
 
 

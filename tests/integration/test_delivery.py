@@ -122,7 +122,10 @@ def test_with_the_broker_down_pages_work_actions_are_recorded_and_emails_go_out_
         referral = send_rfi(partner)
         client.force_login(owner)
         assert client.get(f"/referrals/{referral.pk}/").status_code == 200
-        response = client.post(f"/referrals/{referral.pk}/mark_not_interested/", {"expected_state": "new"})
+        response = client.post(
+            f"/referrals/{referral.pk}/mark_not_interested/",
+            {"expected_state": "new", "reason": "no_capacity", "confirmed": "yes"},
+        )
         assert response.status_code == 302
         assert time.monotonic() - started < 10  # nobody waited on the missing broker for long
     finally:

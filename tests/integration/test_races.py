@@ -109,7 +109,7 @@ def test_two_users_of_one_partner_clicking_at_once_make_one_change(partner, owne
             return lifecycle.mark_interested(referral, by=owner, expected_state="new")
 
         def not_interested(referral=referral):
-            return lifecycle.mark_not_interested(referral, by=teammate, expected_state="new")
+            return lifecycle.mark_not_interested(referral, reason="not_a_fit", by=teammate, expected_state="new")
 
         pair = (interested, not_interested) if run % 2 == 0 else (not_interested, interested)
         results = race(*pair)

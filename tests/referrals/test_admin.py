@@ -140,7 +140,9 @@ def test_operator_disconnects_selected_referrals(staff_client, partner):
     archived_id = archived.pk
     from referrals import lifecycle
 
-    lifecycle.mark_not_interested(archived, by=archived.partner.users.create(username="u1", role="admin"))
+    lifecycle.mark_not_interested(
+        archived, reason="not_a_fit", by=archived.partner.users.create(username="u1", role="admin")
+    )
     staff_client.post(
         reverse("admin:referrals_referral_changelist"),
         {"action": "disconnect_selected", "_selected_action": [active.pk, archived_id]},

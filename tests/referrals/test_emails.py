@@ -64,7 +64,7 @@ def emails_in(partner, owner, operator):
             industry="manufacturing",
             region="JP",
         )
-        lifecycle.mark_not_interested(rfi.referrals.get(), by=owner)
+        lifecycle.mark_not_interested(rfi.referrals.get(), reason="not_a_fit", by=owner)
         [disconnected] = rfis.refer(RFIFactory(need=NEED), [location_with_contact(partner, language=language)])
         lifecycle.disconnect(disconnected, by=operator)
         sending.drain()

@@ -27,7 +27,7 @@ def _interested(r, user):
 
 
 def _not_interested(r, user):
-    return lifecycle.mark_not_interested(r, by=user)
+    return lifecycle.mark_not_interested(r, reason="not_a_fit", by=user)
 
 
 def _accept(r, user):
@@ -158,7 +158,7 @@ def test_expected_state_from_a_stale_page_is_refused(partner, owner, teammate):
     referral = make_referral(partner)
     lifecycle.mark_interested(referral, by=teammate)
     with pytest.raises(lifecycle.ReferralConflict, match="Evaluating"):
-        lifecycle.mark_not_interested(referral, by=owner, expected_state=State.NEW)
+        lifecycle.mark_not_interested(referral, reason="not_a_fit", by=owner, expected_state=State.NEW)
 
 
 def test_timestamps_record_the_lifecycle(partner, owner):
@@ -277,7 +277,7 @@ def test_a_failed_transition_leaves_no_event_and_no_email(partner, owner, monkey
 
 def test_emails_go_out_in_the_recipients_language(partner, owner):
     referral = make_referral(partner, customer__language="ja")
-    lifecycle.mark_not_interested(referral, by=owner)
+    lifecycle.mark_not_interested(referral, reason="not_a_fit", by=owner)
     email = OutboundEmail.objects.get(template="choose_another_partner")
     assert email.language == "ja"
     assert sending.deliver(email.pk) == OutboundEmail.Status.SENT

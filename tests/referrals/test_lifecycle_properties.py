@@ -72,7 +72,9 @@ class ReferralLifecycle(RuleBasedStateMachine):
         close = timezone.localdate(self.now) + timedelta(days=30)
         call = {
             "interested": lambda: lifecycle.mark_interested(referral, by=self.user, now=self.now),
-            "not_interested": lambda: lifecycle.mark_not_interested(referral, by=self.user, now=self.now),
+            "not_interested": lambda: lifecycle.mark_not_interested(
+                referral, reason="not_a_fit", by=self.user, now=self.now
+            ),
             "accept": lambda: lifecycle.accept(
                 referral, by=self.user, deal_value=Decimal("100"), currency="USD", close_date=close, now=self.now
             ),

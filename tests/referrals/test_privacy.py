@@ -106,7 +106,9 @@ def test_erasure_cancels_the_customers_own_emails_and_leaves_the_partners_alone(
     assert len(partner_emails) == 2
     referral = rfi.referrals.first()
     owner_of = referral.partner.users.create(username="p-owner", role="admin")
-    lifecycle.mark_not_interested(referral, by=owner_of)  # the customer's "choose another partner" waits
+    lifecycle.mark_not_interested(
+        referral, reason="not_a_fit", by=owner_of
+    )  # the customer's "choose another partner" waits
     client.force_login(operator)
     run_action(client, "erase_personal_data", rfi.customer)
 

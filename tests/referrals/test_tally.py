@@ -29,7 +29,7 @@ def test_actions_and_sweeps_keep_the_tallies_and_the_command_repairs_a_broken_on
         make_referral(partner, now=start, solution_area=a) for a in ("security", "data_ai", "security")
     )
     lifecycle.mark_interested(answered, by=owner, now=start + timedelta(hours=2))
-    lifecycle.mark_not_interested(skipped, by=owner, now=start + timedelta(hours=30))
+    lifecycle.mark_not_interested(skipped, reason="not_a_fit", by=owner, now=start + timedelta(hours=30))
     sweeps.expire_overdue(timezone.now())
     sweeps.fail_overdue(timezone.now())
     make_referral(other_partner)

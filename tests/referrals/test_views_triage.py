@@ -115,7 +115,7 @@ def test_dashboard_queries_do_not_grow_with_referrals(signed_in, partner):
 def test_tabs_count_and_show_each_stage(signed_in, partner, owner):
     new, evaluating, skipped = make_referral(partner), make_referral(partner), make_referral(partner)
     lifecycle.mark_interested(evaluating, by=owner)
-    lifecycle.mark_not_interested(skipped, by=owner)
+    lifecycle.mark_not_interested(skipped, reason="not_a_fit", by=owner)
     response = signed_in.get(reverse("referrals:list"), {"tab": "new"})
     assert tab_counts(response) == [("new", 1), ("evaluating", 1), ("negotiating", 0), ("archived", 1)]
     assert rows(response) == [new.pk]
@@ -215,7 +215,7 @@ def test_interested_reveals_the_customer(signed_in, partner):
 
 def test_a_skipped_referral_never_reveals_the_customer(signed_in, partner):
     referral = make_referral(partner, **CUSTOMER)
-    act(signed_in, referral, "mark_not_interested")
+    act(signed_in, referral, "mark_not_interested", reason="not_a_fit", confirmed="yes")
     page = signed_in.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
     assert "Skipped" in page
     assert not any(secret in page for secret in SECRETS)
@@ -387,7 +387,7 @@ def read_csv(response) -> list[dict[str, str]]:
 
 def test_the_export_streams_the_partners_own_referrals_with_the_lists_filters(signed_in, partner, other_partner, owner):
     skipped = make_referral(partner, need="Old ERP")
-    lifecycle.mark_not_interested(skipped, by=owner)
+    lifecycle.mark_not_interested(skipped, reason="not_a_fit", by=owner)
     interested = make_referral(partner, need="New ERP", **CUSTOMER)
     lifecycle.mark_interested(interested, by=owner)
     make_referral(other_partner, need="Someone else's ERP")

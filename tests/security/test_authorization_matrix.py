@@ -29,7 +29,7 @@ PARTNER_A = ("partner_a", "user_a", "user_b")
 LOGIN, OK, NOT_FOUND, REDIRECT, FORBIDDEN, NOT_ALLOWED, BAD, CONFLICT = "login", 200, 404, 302, 403, 405, 400, 409
 UNAUTHORIZED = 401
 API_ACTIONS = ["mark_interested", "mark_not_interested", "accept", "decline", "mark_won", "mark_lost", "assign",
-               "add_note"]  # fmt: skip
+               "add_note", "update_estimate"]  # fmt: skip
 API_ROUTES = ["api:me", "api:referrals", "api:referral", "api:timeline", "api:events",
               *[f"api:action-{action}" for action in API_ACTIONS]]  # fmt: skip
 
@@ -497,13 +497,14 @@ API_GETS = {
 # the keys that see it get, the state after). Those that do not see it get a 404, bad keys a 401.
 API_POSTS = {
     "mark_interested": (OK, "evaluating"),
-    "mark_not_interested": (OK, "skipped"),
+    "mark_not_interested": (BAD, "new"),  # its reason is missing
     "accept": (BAD, "new"),  # its estimate is missing
     "decline": (BAD, "new"),  # its reason is missing
     "mark_won": (BAD, "new"),
     "mark_lost": (BAD, "new"),
     "assign": (OK, "new"),  # to nobody
     "add_note": (BAD, "new"),  # an empty note
+    "update_estimate": (BAD, "new"),  # its estimate is missing
 }
 
 

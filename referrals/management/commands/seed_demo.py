@@ -290,7 +290,7 @@ def _interested_long_ago(referral, user, operator, at, now):
 
 
 def _not_interested(referral, user, operator, at, now):
-    return lifecycle.mark_not_interested(referral, by=user, now=at)
+    return lifecycle.mark_not_interested(referral, reason="not_a_fit", by=user, now=at)
 
 
 def _accept(referral, user, operator, at, now):
