@@ -17,10 +17,12 @@ timeline shows within ``FRAGMENT_SECONDS``. The dashboard's clocks carry the min
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -53,9 +55,23 @@ def _key(kind: str, user: User, *parts: object, timeout: int) -> Key:
     return Key(f"{kind}:{hashlib.sha256(raw.encode()).hexdigest()}", timeout)
 
 
-def inbox_rows(user: User, *, tab: str, outcome: str, query: str, sort: str, page: int, owner: str) -> Key:
-    # The reader's own id too: "assigned to me" differs between colleagues.
-    return _key("inbox", user, tab, outcome, query, sort, page, owner, user.pk, timeout=FRAGMENT_SECONDS)
+def inbox_rows(user: User, *, filters: tuple, minute: str) -> Key:
+    # The reader's own id too: "assigned to me" and the unopened marks differ between colleagues.
+    return _key("inbox", user, filters, minute, user.pk, reads_version(user), timeout=FRAGMENT_SECONDS)
+
+
+def _reads_key(user: User) -> str:
+    return f"reads:{user.pk}"
+
+
+def reads_version(user: User) -> str | None:
+    """Changes each time the user opens a referral for the first time (in the shared cache;
+    lost with it, which only renders the inbox afresh)."""
+    return cache.get(_reads_key(user))
+
+
+def opened_first_time(user: User) -> None:
+    cache.set(_reads_key(user), uuid.uuid4().hex, timeout=None)
 
 
 def dashboard_lists(user: User, *, minute: str) -> Key:

@@ -3,21 +3,15 @@ company's referral is a 404, whatever the URL."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import partial
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common import csv_export
@@ -25,25 +19,10 @@ from common.forms import add_errors
 from profiles.auth import PartnerRequest, partner_of, partner_required
 from profiles.models import User
 
-from . import caching, registry, tally, tips
+from . import caching, inbox, registry, tally, tips
 from .forms import ActionForm
 from .lifecycle import ReferralConflict
-from .models import ARCHIVED_STATES, Referral, State
-
-TABS = {
-    "new": (gettext_lazy("New"), Q(state=State.NEW)),
-    "evaluating": (gettext_lazy("Evaluating"), Q(state=State.EVALUATING)),
-    "negotiating": (gettext_lazy("Negotiating"), Q(state=State.NEGOTIATING)),
-    "archived": (gettext_lazy("Archived"), Q(state__in=ARCHIVED_STATES)),
-}
-OWNERS = {
-    "me": gettext_lazy("Assigned to me"),
-    "none": gettext_lazy("Unassigned"),
-}
-SORTS = {
-    "oldest": (gettext_lazy("Oldest first"), ("received_at", "pk")),
-    "newest": (gettext_lazy("Newest first"), ("-received_at", "-pk")),
-}
+from .models import ARCHIVED_STATES, Referral, ReferralRead, State
 
 
 def get_referral_for_user(user: User, pk: int, *, related: bool = True) -> Referral:
@@ -63,36 +42,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("partners:search")
 
 
-@dataclass
-class Waiting:
-    """A referral waiting for the partner, with what the clock says about it."""
-
-    referral: Referral
-    waited: timedelta
-    left: timedelta
-    urgency: str  # "ok", "late" (past the 24-hour recommendation), "critical" (fails or expires soon)
-    urgency_label: str
-
-
-def _new_waiting(referral: Referral, now: datetime) -> Waiting:
-    waited = now - referral.received_at
-    left = referral.received_at + settings.REFERRAL_NEW_TIMEOUT - now
-    if left <= timedelta(hours=12):
-        return Waiting(referral, waited, left, "critical", _("Fails soon"))
-    if waited >= settings.REFERRAL_RESPONSE_RECOMMENDED:
-        return Waiting(referral, waited, left, "late", _("Past the recommended 24 hours"))
-    return Waiting(referral, waited, left, "ok", _("Within 24 hours"))
-
-
-def _evaluating_waiting(referral: Referral, now: datetime) -> Waiting:
-    assert referral.evaluating_at is not None  # every evaluating referral has it
-    waited = now - referral.evaluating_at
-    left = referral.evaluating_at + settings.REFERRAL_EVALUATING_TIMEOUT - now
-    if left <= timedelta(days=1):
-        return Waiting(referral, waited, left, "critical", _("Expires soon"))
-    return Waiting(referral, waited, left, "ok", _("On track"))
-
-
 def _counts(states: dict[str, int]) -> dict[str, int]:
     """The tabs' counts from the partner's referrals per state (``tally.by_state``)."""
     return {
@@ -101,15 +50,6 @@ def _counts(states: dict[str, int]) -> dict[str, int]:
         "negotiating": states[State.NEGOTIATING],
         "archived": sum(states[state] for state in ARCHIVED_STATES),
     }
-
-
-class CountedPaginator(Paginator):
-    """Told how many rows there are (the tallies know) instead of counting them again."""
-
-    def __init__(self, object_list, per_page: int, *, count: int | None = None) -> None:
-        super().__init__(object_list, per_page)
-        if count is not None:
-            self.count = count  # replaces the cached property's COUNT(*)
 
 
 @partner_required
@@ -125,13 +65,15 @@ def dashboard(request: PartnerRequest) -> HttpResponse:
         {
             "fragment": caching.dashboard_lists(request.user, minute=now.strftime("%Y-%m-%dT%H:%M")),
             "tips": SimpleLazyObject(lambda: tips.cached_for(request.user, now)),
-            "counts": [(key, label, counts[key]) for key, (label, _condition) in TABS.items()],
+            "counts": [(key, label, counts[key]) for key, (label, _condition) in inbox.TABS.items()],
             "needs_response": SimpleLazyObject(
-                lambda: [_new_waiting(r, now) for r in mine.awaiting_response().select_related("rfi", "location")[:20]]
+                lambda: [
+                    inbox.new_waiting(r, now) for r in mine.awaiting_response().select_related("rfi", "location")[:20]
+                ]
             ),
             "evaluating": SimpleLazyObject(
                 lambda: [
-                    _evaluating_waiting(r, now)
+                    inbox.evaluating_waiting(r, now)
                     for r in mine.filter(state=State.EVALUATING)
                     .select_related("rfi", "location")
                     .order_by("evaluating_at")[:20]
@@ -149,98 +91,64 @@ def dashboard(request: PartnerRequest) -> HttpResponse:
     )
 
 
-@dataclass
-class ListFilters:
-    """The list's tab, outcome, owner, search and sort, read from the query string; the CSV
-    export applies the same."""
-
-    tab: str
-    outcome: str
-    query: str
-    sort: str
-    owner: str = ""  # "me": assigned to the reader; "none": assigned to nobody
-    reader: int | None = None
-
-    @classmethod
-    def from_request(cls, request: HttpRequest) -> ListFilters:
-        tab = request.GET.get("tab") or ""
-        if tab not in TABS:
-            tab = "new"
-        sort = request.GET.get("sort") or ""
-        if sort not in SORTS:
-            sort = "oldest" if tab != "archived" else "newest"
-        owner = request.GET.get("owner") or ""
-        if owner not in OWNERS:
-            owner = ""
-        query = request.GET.get("q", "").strip()[:100]
-        return cls(tab, request.GET.get("outcome", ""), query, sort, owner, getattr(request.user, "pk", None))
-
-    @property
-    def counted_by_tallies(self) -> bool:
-        """Whether the tallies know how many rows there are (no search, no owner)."""
-        return not self.query and not self.owner
-
-    def apply(self, referrals):
-        referrals = referrals.filter(TABS[self.tab][1])
-        if self.tab == "archived" and self.outcome in ARCHIVED_STATES:
-            referrals = referrals.filter(state=self.outcome)
-        if self.query:
-            match = (
-                Q(rfi__need__icontains=self.query)
-                | Q(location__name__icontains=self.query)
-                | Q(location__city__icontains=self.query)
-            )
-            if self.query.lstrip("#").isdigit():
-                match |= Q(pk=int(self.query.lstrip("#")))
-            referrals = referrals.filter(match)
-        if self.owner == "me":
-            referrals = referrals.filter(owner_id=self.reader)
-        elif self.owner == "none":
-            referrals = referrals.filter(owner__isnull=True)
-        return referrals.order_by(*SORTS[self.sort][1])
-
-
 @partner_required
 def referral_list(request: PartnerRequest) -> HttpResponse:
     mine = Referral.objects.for_user(request.user)
-    filters = ListFilters.from_request(request)
+    filters = inbox.Filters.from_request(request)
     states = tally.by_state(partner_of(request.user).pk, request.user.location_scope)
     counts = _counts(states)
+    outcome = filters.data.get("outcome")
     if not filters.counted_by_tallies:
-        known = None  # a search or an owner counts its matches
-    elif filters.tab == "archived" and filters.outcome in ARCHIVED_STATES:
-        known = states[filters.outcome]
+        known = None  # a search or a filter counts its matches
+    elif filters.tab == "archived" and outcome:
+        known = states[outcome]
     else:
         known = counts[filters.tab]
-    page = CountedPaginator(filters.apply(mine).select_related("rfi", "location"), 25, count=known).get_page(
-        request.GET.get("page")
-    )
+    page = filters.page(filters.apply(mine).select_related("rfi__customer", "location", "owner"), count=known)
+    now = timezone.now()
     return render(
         request,
         "referrals/list.html",
         {
-            "tabs": [(key, label, counts[key]) for key, (label, _condition) in TABS.items()],
+            "tabs": [(key, label, counts[key]) for key, (label, _condition) in inbox.TABS.items()],
+            "filters": filters,
+            "form": filters.form,
             "tab": filters.tab,
-            "outcomes": [(state.value, state.label) for state in State if state in ARCHIVED_STATES],
-            "outcome": filters.outcome,
-            "owners": list(OWNERS.items()),
-            "owner": filters.owner,
-            "query": filters.query,
-            "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
             "sort": filters.sort,
+            "sorts": [
+                (key, sort.label) for key, sort in inbox.SORTS.items() if not sort.tabs or filters.tab in sort.tabs
+            ],
+            "columns": _sortable_columns(filters),
+            "title": SimpleLazyObject(filters.title),
             "page": page,
+            "today": timezone.localdate(now),
             "fragment": caching.inbox_rows(
                 request.user,
-                tab=filters.tab,
-                outcome=filters.outcome,
-                query=filters.query,
-                owner=filters.owner,
-                sort=filters.sort,
-                page=page.number,
+                filters=filters.key(),
+                # The time left changes with the minute; which rows the reader opened, with a read.
+                minute=now.strftime("%Y-%m-%dT%H:%M") if filters.tab in inbox.CLOCKS else "",
             ),
             "export_query": request.GET.urlencode(),
         },
+        status=400 if filters.form.errors else 200,
     )
+
+
+def _sortable_columns(filters: inbox.Filters) -> dict[str, dict]:
+    """Each sortable column's link (ascending first, then the other way) and its aria-sort."""
+    columns = {"received": ("received", "-received")}
+    if filters.tab in inbox.CLOCKS:
+        columns["urgent"] = ("urgent", "urgent")
+    if filters.tab == "negotiating":
+        columns["value"] = ("-value", "value")
+        columns["close"] = ("close", "-close")
+    shown = {}
+    for name, (first, other) in columns.items():
+        current = filters.sort in (first, other)
+        target = other if filters.sort == first and first != other else first
+        direction = "descending" if filters.sort.startswith("-") else "ascending"
+        shown[name] = {"url": filters.url(sort=target), "aria_sort": direction if current else None}
+    return shown
 
 
 EXPORT_COLUMNS = [
@@ -287,7 +195,7 @@ def _export_rows(referrals):
 @partner_required
 def export_csv(request: PartnerRequest) -> StreamingHttpResponse:
     """The partner's own referrals as CSV, with the list's filters, streamed row by row."""
-    referrals = ListFilters.from_request(request).apply(Referral.objects.for_user(request.user))
+    referrals = inbox.Filters.from_request(request).apply(Referral.objects.for_user(request.user))
     return csv_export.download(
         "referrals.csv", EXPORT_COLUMNS, _export_rows(referrals.select_related("rfi__customer", "location"))
     )
@@ -307,11 +215,7 @@ def _detail(
         )
         for action in registry.allowed(referral, request.user)
     ]  # fmt: skip
-    deadline = None
-    if referral.state == State.NEW:
-        deadline = _new_waiting(referral, now)
-    elif referral.state == State.EVALUATING:
-        deadline = _evaluating_waiting(referral, now)
+    deadline = inbox.waiting(referral, now)
     return render(
         request,
         "referrals/detail.html",
@@ -337,7 +241,11 @@ def _detail(
 def referral_detail(request: PartnerRequest, pk: int) -> HttpResponse:
     # The referral alone: what the page shows of its request, customer and location comes from
     # the cache unless the referral changed (select_related cost more than the query it saved).
-    return _detail(request, get_referral_for_user(request.user, pk, related=False))
+    referral = get_referral_for_user(request.user, pk, related=False)
+    _read, first_time = ReferralRead.objects.get_or_create(user=request.user, referral=referral)
+    if first_time:
+        caching.opened_first_time(request.user)  # the inbox drops its "not opened" mark
+    return _detail(request, referral)
 
 
 @require_POST

@@ -82,9 +82,11 @@ def test_a_recount_shows_at_once(seen, partner):
         make_referral(partner)
     drifted = ReferralTally.objects.filter(partner=partner, state="new").first()
     ReferralTally.objects.filter(pk=drifted.pk).update(count=60)  # drifted: 62 new referrals, says the tally
-    assert "Page 1 of 3" in seen(reverse("referrals:list"), tab="new")
+    page = seen(reverse("referrals:list"), tab="new")
+    assert "62 referrals" in page
     call_command("recount_tallies", verbosity=0)
-    assert "Page 1 of" not in seen(reverse("referrals:list"), tab="new")
+    page = seen(reverse("referrals:list"), tab="new")
+    assert "62 referrals" not in page and ">3 referrals<" in page
 
 
 def test_a_renamed_location_shows_at_once(seen, partner):
