@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -28,6 +29,9 @@ from profiles.models import Location, User
 
 from .models import ARCHIVED_STATES, Referral, ReferralRead, Source, State
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PER_PAGE = 25
 
 TABS = {
@@ -40,7 +44,7 @@ TABS = {
 
 @dataclass(frozen=True)
 class Sort:
-    label: str
+    label: StrOrPromise
     field: str  # "" for "urgent": the field of the tab's clock
     descending: bool = False
     tabs: tuple[str, ...] | None = None  # the tabs it applies to; None for all
@@ -132,12 +136,17 @@ class FilterForm(forms.Form):
     def __init__(self, data, *, user: User) -> None:
         super().__init__(data)
         self.user = user
-        self.fields["outcome"].choices = [("", _("All outcomes"))] + [
+        self._choice("outcome").choices = [("", _("All outcomes"))] + [
             (state.value, state.label) for state in State if state in ARCHIVED_STATES
         ]
         # The choices that need the database are read only when validated or shown, and once.
-        self.fields["location"].choices = functools.cache(self._locations)
-        self.fields["owner"].choices = functools.cache(self._owners)
+        self._choice("location").choices = functools.cache(self._locations)
+        self._choice("owner").choices = functools.cache(self._owners)
+
+    def _choice(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
 
     def _locations(self) -> list[tuple[object, str]]:
         locations = Location.objects.filter(profile__partner_id=self.user.partner_id)
@@ -172,7 +181,10 @@ class FilterForm(forms.Form):
     def label_of(self, name: str) -> str:
         """The chosen value of a choice field as the reader sees it (for the page's title)."""
         value = str(self.cleaned_data.get(name, ""))
-        return next((str(label) for key, label in self.fields[name].choices if str(key) == value), value)
+        return next(
+            (str(label) for key, label in cast(list[tuple[Any, str]], self._choice(name).choices) if str(key) == value),
+            value,
+        )
 
 
 def _cursor_value(field: str, raw: str) -> object:
@@ -205,7 +217,8 @@ class Filters:
         if tab not in TABS:
             tab = "new"
         sort = OLD_SORTS.get(params.get("sort", ""), params.get("sort", ""))
-        if sort not in SORTS or (SORTS[sort].tabs and tab not in SORTS[sort].tabs):
+        allowed = SORTS[sort].tabs if sort in SORTS else ()
+        if sort not in SORTS or (allowed is not None and tab not in allowed):
             sort = DEFAULT_SORTS[tab]
         form = FilterForm(params, user=request.user)
         form.is_valid()
@@ -307,7 +320,7 @@ class Filters:
         """This view's query string with ``changes`` (None removes a parameter); a new tab,
         sort or filter starts from the first page."""
         params = QueryDict(mutable=True)
-        for name, values in self.form.data.lists():
+        for name, values in cast(QueryDict, self.form.data).lists():
             if name not in ("after", "before", "page", "tab", "sort"):
                 params.setlist(name, [value for value in values if value])
         params["tab"] = self.tab
