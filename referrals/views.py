@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -280,4 +281,6 @@ def act(request: PartnerRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, str(ReferralConflict(referral)))
         return redirect("referrals:detail", pk=referral.pk)
     messages.error(request, _("Please correct the fields marked below."))
-    return _detail(request, referral, bound=form, status=400)
+    response = _detail(request, referral, bound=form, status=400)
+    response.refused_at = reverse("referrals:detail", args=[referral.pk])  # type: ignore[attr-defined]
+    return response

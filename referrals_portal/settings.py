@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "common.sessions.SessionLifetimeMiddleware",
+    # After the middleware that set headers on every page, so a refused form shown again gets them.
+    "common.middleware.RefusedFormRedirect",
     # Last, as django-axes asks: it turns a locked-out sign-in into its refusal page.
     "axes.middleware.AxesMiddleware",
 ]

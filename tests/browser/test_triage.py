@@ -37,6 +37,8 @@ WORDS = {
         "past_date": "The estimated close date cannot be in the past.",
         "no_capacity": "No capacity at the moment",
         "outside_area": "Outside the area we serve",
+        "update_estimate": "Update the estimate",
+        "estimate_updated": "Estimate updated",
         "confirm_skip": "Yes: Not interested",
         "skip_question": "The referral is archived",
     },
@@ -63,6 +65,8 @@ WORDS = {
         "past_date": "予定終了日に過去の日付は指定できません。",
         "no_capacity": "現在対応できる体制がない",
         "outside_area": "対応地域外",
+        "update_estimate": "見積もりを更新",
+        "estimate_updated": "見積もりを更新",
         "confirm_skip": "はい: 興味なし",
         "skip_question": "アーカイブ",
     },
@@ -112,17 +116,30 @@ def test_interested_then_accept_with_bad_input_corrected_then_won(new_page, sign
     assert w["bad_amount"] in page.content()
     assert w["past_date"] in page.content()
     assert state(page) == w["evaluating"]
+    # The refused form's address is the referral's own: reloading it posts nothing again.
+    assert page.url == f"{live_server.url}/referrals/{referral.pk}/"
+    page.reload()
+    assert w["bad_amount"] not in page.content() and state(page) == w["evaluating"]
 
+    page.get_by_label(w["currency"]).select_option("JPY")
     page.get_by_label(w["value"]).fill("2500000")
     page.get_by_label(w["close_date"]).fill((timezone.localdate() + timedelta(days=30)).isoformat())
     click(page, w["accept"])
     assert state(page) == w["negotiating"]
     assert "2,500,000.00 JPY" in page.locator("#deal").inner_text()
 
+    # The deal moves: a new estimate, recorded on the timeline with what it was.
+    page.get_by_label(w["value"]).fill("3100000")
+    page.get_by_label(w["close_date"]).fill((timezone.localdate() + timedelta(days=75)).isoformat())
+    click(page, w["update_estimate"])
+    assert "3,100,000.00 JPY" in page.locator("#deal").inner_text()
+    timeline = page.locator("#timeline").inner_text()
+    assert w["estimate_updated"] in timeline and "2,500,000.00 JPY" in timeline
+
     page.get_by_label(w["final_value"]).fill("2600000")
     click(page, w["won"])
     assert state(page) == w["state_won"]
-    assert page.locator("#timeline li").count() == 4
+    assert page.locator("#timeline li").count() == 5  # received, interested, accepted, estimate updated, won
     assert page.get_by_role("button").filter(has_text=w["interested"]).count() == 0
 
 
