@@ -9,3 +9,11 @@ class CustomersConfig(AppConfig):
 
     name = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from referrals import emails
+
+        from . import matching
+
+        # The "choose another partner" email proposes partners found by partner search.
+        emails.suggest_partners_with(matching.suggestions)

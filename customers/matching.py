@@ -184,3 +184,39 @@ def search(needs: Needs, *, limit: int = 50) -> list[Match]:
         Match(profiles[pk], points, fit(profiles[pk], needs)[1], records.get(partner_id, Responsiveness()))
         for pk, partner_id, _name, points in rows
     ]
+
+
+@dataclass
+class Suggestion:
+    """A partner proposed for a request it does not have yet, at the office it would go to."""
+
+    profile: BusinessProfile
+    location: Location
+    reasons: list[str]
+
+    @property
+    def partner(self):
+        return self.profile.partner
+
+
+def suggestions(rfi, *, limit: int = 3) -> list[Suggestion]:
+    """The best-matching partners for the same request, leaving out every partner that already
+    has it (whatever came of it): what a customer is offered when a partner passes it on."""
+    needs = Needs(
+        region=rfi.region,
+        solution_area=rfi.solution_area,
+        industry=rfi.industry,
+        company_size=rfi.company_size,
+        language=rfi.customer.language,
+    )
+    have = set(rfi.referrals.values_list("partner_id", flat=True))
+    found = []
+    for match in search(needs, limit=limit + len(have)):
+        offices = match.profile.reachable_locations  # type: ignore[attr-defined]  # search's prefetch
+        if match.profile.partner_id in have or not offices:
+            continue
+        have.add(match.profile.partner_id)  # one office per partner, of its best-fitting profile
+        found.append(Suggestion(match.profile, offices[0], match.reasons))
+        if len(found) == limit:
+            break
+    return found

@@ -3,21 +3,26 @@ form, and the status page whose private link (an unguessable token) is the key."
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from common import ratelimit
 from profiles.auth import PartnerRequest, partner_admin_required, partner_of
-from profiles.models import BusinessProfile
+from profiles.models import BusinessProfile, Location
 from referrals import rfis
-from referrals.models import RFI, State
+from referrals.models import PASSED_ON_STATES, RFI, BlockedSender, State
 
 from . import matching
 from .forms import RFIForm, SearchForm, reachable_locations
@@ -81,7 +86,7 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = RFIForm(request.POST)
         if form.is_spam:
-            return render(request, "customers/thanks.html")  # say nothing a bot could learn from
+            return _sent([])  # say nothing a bot could learn from
         rate = f"{settings.RFI_RATE_LIMIT}/h"
         if ratelimit.exhausted(request, "rfi", rate=rate):
             messages.error(request, _("Too many requests from your network in the last hour. Please try again later."))
@@ -89,7 +94,10 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             ratelimit.count(request, "rfi", rate=rate)
             data = form.cleaned_data
-            rfi = rfis.submit_rfi(
+            if BlockedSender.blocks(data["email"]):
+                # The page a real sender sees; nothing is stored or sent.
+                return _sent(data["locations"])
+            rfis.submit_rfi(
                 rfis.CustomerDetails.from_form(data, language=(get_language() or "en")[:2]),
                 data["locations"],
                 need=data["need"],
@@ -101,14 +109,38 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
                 timeline=data["timeline"],
                 consent_to_share=True,
             )
-            messages.success(request, _("Your request was sent. We emailed you a link to this page."))
-            return redirect("rfi_status", token=rfi.status_token)
+            return _sent(data["locations"])
         return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(request)}, status=400)
 
     chosen_ids = [value for value in request.GET.getlist("location") if value.isdigit()]
     initial = {name: request.GET[name] for name in PREFILL if request.GET.get(name)}
     form = RFIForm(initial={"locations": chosen_ids, **initial})
     return render(request, "customers/rfi_form.html", {"form": form, "chosen": _locations(chosen_ids)})
+
+
+SENT_SALT = "customers.sent"
+
+
+def _sent(locations) -> HttpResponse:
+    """To the thank-you page, which names the offices the request went to (signed, so the page
+    cannot be made to say anything else). The status link goes by email only: what the sender
+    sees does not depend on whether the request was stored."""
+    signed = signing.dumps([location.pk for location in locations], salt=SENT_SALT)
+    return redirect(f"{reverse('rfi_sent')}?{urlencode({'to': signed})}")
+
+
+@require_GET
+def rfi_sent(request: HttpRequest) -> HttpResponse:
+    try:
+        ids = signing.loads(request.GET.get("to", ""), salt=SENT_SALT, max_age=3600)
+    except signing.BadSignature:
+        ids = []
+    locations = list(
+        Location.objects.filter(pk__in=[pk for pk in ids if isinstance(pk, int)])
+        .select_related("profile__partner")
+        .order_by("profile__partner__name")
+    )
+    return render(request, "customers/thanks.html", {"locations": locations})
 
 
 def _locations(ids):
@@ -131,15 +163,48 @@ def rfi_status(request: HttpRequest, token: str) -> HttpResponse:
         (referral, CUSTOMER_STATUS[State(referral.state)])
         for referral in rfi.referrals.select_related("partner", "location").order_by("partner__name")
     ]
+    passed_on = any(referral.state in PASSED_ON_STATES for referral, _label in referrals)
+    withdrawn = passed_on and rfis.withdrawn(rfi)
     return render(
         request,
         "customers/rfi_status.html",
         {
             "rfi": rfi,
             "referrals": referrals,
+            # A partner passed it on: the best-matching partners that do not have it, one click each.
+            "suggestions": matching.suggestions(rfi) if passed_on and not withdrawn else [],
             "can_withdraw": any(referral.is_active for referral, _label in referrals),
             "search_query": "&".join(f"{name}={getattr(rfi, name)}" for name in PREFILL),
         },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def send_to_another(request: HttpRequest, token: str, location: int) -> HttpResponse:
+    """One more partner for the same request, from the status page or the email's link: a page
+    that names the partner and sends with one button (a link alone never sends: mail scanners
+    follow links)."""
+    rfi = _rfi(token)
+    office = get_object_or_404(Location.objects.select_related("profile__partner"), pk=location)
+    error = ""
+    if request.method == "POST":
+        try:
+            rfis.send_to_another(rfi, office)
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+        else:
+            messages.success(
+                request,
+                _("Your request was sent to %(partner)s. They will answer within 72 hours.")
+                % {"partner": office.profile.partner.name},
+            )
+            return redirect("rfi_status", token=token)
+    return render(
+        request,
+        "customers/send_to_another.html",
+        {"rfi": rfi, "location": office, "partner": office.profile.partner, "error": error},
+        status=400 if error else 200,
     )
 
 

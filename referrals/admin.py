@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_fsm import has_transition_perm
 
@@ -20,7 +20,7 @@ from profiles.choices import Language
 from profiles.models import Location, User
 
 from . import lifecycle, privacy, registry, rfis
-from .models import RFI, Customer, Referral, ReferralEvent, Source, State
+from .models import RFI, BlockedSender, Customer, Referral, ReferralEvent, Source, State
 from .report import report_view
 
 
@@ -266,10 +266,36 @@ class ReferralInline(admin.TabularInline):
         return False
 
 
+class FlaggedFilter(admin.SimpleListFilter):
+    title = _("flagged as spam or abuse")
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(flagged_at__isnull=self.value() == "no")
+        return queryset
+
+
+class LinkedFilter(admin.SimpleListFilter):
+    title = _("same customer's earlier request")
+    parameter_name = "linked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Linked to an earlier request")), ("no", _("Not linked"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(duplicate_of__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(RFI)
 class RFIAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "customer", "source", "solution_area", "region", "created_at")
-    list_filter = ("source", "region", "solution_area")
+    list_display = ("__str__", "customer", "source", "solution_area", "region", "created_at", "linked", "flagged")
+    list_filter = ("source", "region", "solution_area", FlaggedFilter, LinkedFilter)
     list_select_related = ("customer",)
     search_fields = ("=id", "need", "customer__email", "customer__company_name", "customer__contact_name")
     date_hierarchy = "created_at"
@@ -287,7 +313,35 @@ class RFIAdmin(admin.ModelAdmin):
         "consent_to_share",
         "created_by",
         "created_at",
+        "earlier_request",
+        "later_requests",
+        "flagged_at",
+        "flagged_by",
     )
+
+    @admin.display(description=_("same customer's earlier request"), ordering="duplicate_of")
+    def linked(self, rfi: RFI) -> str:
+        return f"#{rfi.duplicate_of_id}" if rfi.duplicate_of_id else ""
+
+    @admin.display(description=_("flagged as spam or abuse at"), boolean=True, ordering="flagged_at")
+    def flagged(self, rfi: RFI) -> bool:
+        return rfi.flagged_at is not None
+
+    @admin.display(description=_("same customer's earlier request"))
+    def earlier_request(self, rfi: RFI):
+        if rfi.duplicate_of_id is None:
+            return "—"
+        url = reverse("admin:referrals_rfi_change", args=[rfi.duplicate_of_id])
+        return format_html('<a href="{}">#{}</a>', url, rfi.duplicate_of_id)
+
+    @admin.display(description=_("the same customer's later requests"))
+    def later_requests(self, rfi: RFI):
+        later = list(RFI.objects.filter(duplicate_of=rfi).order_by("created_at").values_list("pk", flat=True))
+        if not later:
+            return "—"
+        return format_html_join(
+            ", ", '<a href="{}">#{}</a>', ((reverse("admin:referrals_rfi_change", args=[pk]), pk) for pk in later)
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -369,3 +423,20 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(BlockedSender)
+class BlockedSenderAdmin(admin.ModelAdmin):
+    """Addresses and domains whose requests are dropped: the sender sees the usual thank-you
+    page, nothing is stored or sent."""
+
+    list_display = ("address", "reason", "created_by", "created_at")
+    search_fields = ("address", "reason")
+    readonly_fields = ("created_by", "created_at")
+    fields = ("address", "reason", "created_by", "created_at")
+
+    def save_model(self, request, obj: BlockedSender, form, change) -> None:
+        obj.address = obj.address.strip().lower().lstrip("@")
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -9,6 +9,8 @@ address into the request form, so what reaches that address is our summary, not 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -49,6 +51,27 @@ def partner_search_url(rfi: RFI) -> str:
 
 def status_url(rfi: RFI) -> str:
     return absolute(reverse("rfi_status", args=[rfi.status_token]))
+
+
+def another_partner_url(rfi: RFI, location_id: int) -> str:
+    """The page that sends the same request to one more partner with one click."""
+    return absolute(reverse("rfi_another", args=[rfi.status_token, location_id]))
+
+
+# The partners proposed to a customer whose partner passed the request on: set by the
+# customers app, which owns partner search (this app sits below it and cannot import it).
+_suggest: Callable[[RFI], list[Any]] = lambda rfi: []  # noqa: E731
+
+
+def suggest_partners_with(suggest: Callable[[RFI], list[Any]]) -> None:
+    """``suggest(rfi)``: the best-matching partners that do not have the request yet, each with
+    ``.partner``, ``.location`` and ``.reasons``."""
+    global _suggest
+    _suggest = suggest
+
+
+def suggestions(rfi: RFI) -> list[Any]:
+    return _suggest(rfi)
 
 
 def _to_location_contacts(referral: Referral, template: str, reason: str) -> list[Message]:
@@ -148,7 +171,82 @@ def build_choose_another_partner(email: OutboundEmail, *, reveal: bool) -> Messa
             "partner": referral.partner,
             "search_url": partner_search_url(referral.rfi),
             "status_url": status_url(referral.rfi) if reveal else NOT_KEPT,
+            # Each with its one-click link, a secret like the status link.
+            "suggestions": [
+                (suggestion, another_partner_url(referral.rfi, suggestion.location.pk) if reveal else NOT_KEPT)
+                for suggestion in suggestions(referral.rfi)
+            ],
         },
+    )
+
+
+def partner_reviewing(referral: Referral) -> list[Message]:
+    """To the customer, when a partner says Interested: they will be in touch."""
+    customer = referral.rfi.customer
+    return [
+        Message(
+            dedupe_key=f"referral:{referral.pk}:evaluating:customer",
+            template="partner_reviewing",
+            to_email=customer.email,
+            language=customer.language,
+            about=referral,
+        )
+    ]
+
+
+@at_send_time("partner_reviewing")
+def build_partner_reviewing(email: OutboundEmail, *, reveal: bool) -> Message | None:
+    if email.about_id is None:
+        return None
+    referral = (
+        Referral.objects.select_related("rfi__customer", "partner", "location")
+        .filter(pk=email.about_id, rfi__customer__erased_at__isnull=True)
+        .first()
+    )
+    if referral is None:
+        return None
+    return Message(
+        dedupe_key=email.dedupe_key,
+        template=email.template,
+        to_email=email.to_email,
+        language=email.language,
+        context={
+            "referral": referral,
+            "rfi": referral.rfi,
+            "partner": referral.partner,
+            "status_url": status_url(referral.rfi) if reveal else NOT_KEPT,
+        },
+    )
+
+
+def withdrawn(rfi: RFI) -> list[Message]:
+    """To the customer: the withdrawal went through, and which partners were told."""
+    customer = rfi.customer
+    return [
+        Message(
+            dedupe_key=f"rfi:{rfi.pk}:withdrawn:customer",
+            template="rfi_withdrawn",
+            to_email=customer.email,
+            language=customer.language,
+            about=rfi,
+        )
+    ]
+
+
+@at_send_time("rfi_withdrawn")
+def build_rfi_withdrawn(email: OutboundEmail, *, reveal: bool) -> Message | None:
+    if email.about_id is None:
+        return None
+    rfi = RFI.objects.filter(pk=email.about_id, customer__erased_at__isnull=True).first()
+    if rfi is None:
+        return None
+    told = list(rfi.referrals.filter(state="disconnected").select_related("partner").order_by("partner__name"))
+    return Message(
+        dedupe_key=email.dedupe_key,
+        template=email.template,
+        to_email=email.to_email,
+        language=email.language,
+        context={"rfi": rfi, "referrals": told},
     )
 
 

@@ -66,6 +66,8 @@ def _emails_after(referral: Referral) -> list[Message]:
         return emails.choose_another_partner(referral)
     if referral.state == State.DISCONNECTED:
         return emails.disconnected(referral)
+    if referral.state == State.EVALUATING:  # Interested: the customer hears who will be in touch
+        return emails.partner_reviewing(referral)
     return []
 
 

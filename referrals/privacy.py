@@ -18,7 +18,7 @@ from .models import RFI, Customer, Referral
 
 ERASED = "[erased]"
 # The emails the customer receives (emails.py); the partners' emails are theirs and stay.
-CUSTOMER_TEMPLATES = ("rfi_received", "choose_another_partner")
+CUSTOMER_TEMPLATES = ("rfi_received", "choose_another_partner", "partner_reviewing", "rfi_withdrawn")
 
 
 def _emails_to(customer: Customer) -> QuerySet[OutboundEmail]:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,7 @@ from outbox.rendering import Message
 from profiles.models import Location, User
 
 from . import caching, emails, lifecycle, signals, tally
-from .models import RFI, ActorKind, Customer, EventAction, Referral, ReferralEvent, State, may_work_on
+from .models import ACTIVE_STATES, RFI, ActorKind, Customer, EventAction, Referral, ReferralEvent, State, may_work_on
 
 
 @dataclass
@@ -134,13 +135,67 @@ def submit_rfi(
             customer__email__iexact=customer.email, created_at__gt=now - timedelta(days=1)
         ).count()
         person = Customer.objects.create(**customer.__dict__)
-        rfi = RFI(customer=person, created_at=now, created_by=by, **rfi_fields)
+        earlier = earlier_request(customer.email, rfi_fields.get("solution_area", ""), now=now)
+        rfi = RFI(customer=person, created_at=now, created_by=by, duplicate_of=earlier, **rfi_fields)
         rfi.full_clean()
         rfi.save()
         _refer(rfi, locations, by=by, now=now)
         if confirmed_lately < settings.RFI_CONFIRMATIONS_PER_ADDRESS:
             enqueue(emails.rfi_received(rfi), now=now)
     return rfi
+
+
+def earlier_request(email: str, solution_area: str, *, now: datetime) -> RFI | None:
+    """The same customer's request of the last ``RFI_DUPLICATE_DAYS``: from the same address,
+    or from the same company domain (not a free mail service) for the same solution area. The
+    first of a chain: every later request links to it."""
+    email = email.strip()
+    domain = email.rpartition("@")[2].lower()
+    same = Q(customer__email__iexact=email)
+    if domain and domain not in settings.FREEMAIL_DOMAINS:
+        same |= Q(customer__email__iendswith=f"@{domain}", solution_area=solution_area)
+    found = (
+        RFI.objects.filter(same, created_at__gte=now - timedelta(days=settings.RFI_DUPLICATE_DAYS))
+        .order_by("-created_at")
+        .values_list("pk", "duplicate_of")
+        .first()
+    )
+    if found is None:
+        return None
+    return RFI.objects.get(pk=found[1] or found[0])
+
+
+def send_to_another(rfi: RFI, location: Location, *, now: datetime | None = None) -> Referral:
+    """The customer sends the same request to one more partner (one proposed to them, or found
+    in search): a new referral of the same request, with the same consent, while fewer than
+    ``RFI_MAX_PARTNERS`` partners have it open."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        locked = RFI.objects.select_for_update(of=("self",)).select_related("customer").get(pk=rfi.pk)
+        if locked.customer.erased_at is not None:
+            raise ValidationError(_("This request can no longer be sent."))
+        states = dict(locked.referrals.values_list("partner_id", "state"))
+        if withdrawn(locked):
+            raise ValidationError(_("You withdrew this request. Send a new one from partner search."))
+        if location.profile.partner_id in states:
+            raise ValidationError(
+                _("%(partner)s already has this request.") % {"partner": location.profile.partner.name}
+            )
+        if sum(state in ACTIVE_STATES for state in states.values()) >= settings.RFI_MAX_PARTNERS:
+            raise ValidationError(
+                _("%(count)d partners are working on this request already: wait for one to answer.")
+                % {"count": settings.RFI_MAX_PARTNERS}
+            )
+        check_locations([location])
+        [referral] = _refer(locked, [location], by=None, now=now)
+    return referral
+
+
+def withdrawn(rfi: RFI) -> bool:
+    """Whether the customer withdrew the request (an operator's disconnection is not that)."""
+    return ReferralEvent.objects.filter(
+        referral__rfi=rfi, action=EventAction.DISCONNECT, actor_kind=ActorKind.CUSTOMER
+    ).exists()
 
 
 def withdraw_rfi(rfi: RFI, *, now: datetime | None = None) -> list[Referral]:
@@ -154,4 +209,6 @@ def withdraw_rfi(rfi: RFI, *, now: datetime | None = None) -> list[Referral]:
                 changed.append(lifecycle.apply(referral, "disconnect", by=None, now=now, actor_kind=ActorKind.CUSTOMER))
             except lifecycle.ReferralConflict:
                 continue  # archived meanwhile (a sweep, a partner): its outcome stands
+        if changed:
+            enqueue(emails.withdrawn(rfi), now=now)  # the customer's confirmation
     return changed

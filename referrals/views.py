@@ -7,6 +7,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -224,6 +225,7 @@ def _detail(
             "referral": referral,
             # Read only by the cached summary: loaded when it is rendered afresh.
             "rfi": SimpleLazyObject(lambda: referral.rfi),
+            "same_customer": SimpleLazyObject(lambda: _asked_before(request.user, referral)),
             # The customer's contact details leave the server only after Interested.
             "customer": SimpleLazyObject(lambda: referral.rfi.customer) if referral.customer_details_visible else None,
             "events": referral.events.select_related("actor"),
@@ -235,6 +237,21 @@ def _detail(
             "fragment": caching.referral_page(request.user, referral.pk),
         },
         status=status,
+    )
+
+
+def _asked_before(user: User, referral: Referral) -> Referral | None:
+    """This partner's referral of the same customer's earlier request (linked when it arrived,
+    ``rfis.earlier_request``); nothing about other partners."""
+    root = referral.rfi.duplicate_of_id
+    if root is None:
+        return None
+    return (
+        Referral.objects.for_user(user)
+        .filter(Q(rfi_id=root) | Q(rfi__duplicate_of_id=root), received_at__lt=referral.received_at)
+        .exclude(pk=referral.pk)
+        .order_by("-received_at")
+        .first()
     )
 
 

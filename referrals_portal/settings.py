@@ -287,6 +287,46 @@ OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
 # the email is sent again. Well above the time one message can take (EMAIL_TIMEOUT per step).
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=max(300, 10 * EMAIL_TIMEOUT))
 RFI_MAX_PARTNERS = env.int("RFI_MAX_PARTNERS", default=5)
+# A request from the same address, or the same company domain for the same solution area,
+# within this many days is linked to the earlier one (referrals.rfis.earlier_request).
+RFI_DUPLICATE_DAYS = env.int("RFI_DUPLICATE_DAYS", default=30)
+# Free mail services: people at these domains are not one company.
+FREEMAIL_DOMAINS = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.jp",
+        "ymail.com",
+        "outlook.com",
+        "outlook.jp",
+        "hotmail.com",
+        "hotmail.co.jp",
+        "live.com",
+        "live.jp",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.de",
+        "mail.com",
+        "zoho.com",
+        "yandex.com",
+        "docomo.ne.jp",
+        "ezweb.ne.jp",
+        "au.com",
+        "softbank.ne.jp",
+        "i.softbank.jp",
+        "nifty.com",
+        "ocn.ne.jp",
+        "biglobe.ne.jp",
+        "so-net.ne.jp",
+    ]
+)
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # the emails say "three days"
 PASSWORD_RESET_RATE_PER_ADDRESS = env.int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", default=3)
 PASSWORD_RESET_RATE_PER_CLIENT = env.int("PASSWORD_RESET_PER_CLIENT_PER_HOUR", default=10)

@@ -146,6 +146,8 @@ class ReferralLifecycle(RuleBasedStateMachine):
                 expected["choose_another_partner"] = 1
             if referral.state == State.DISCONNECTED:
                 expected["referral_disconnected"] = contacts
+            if any(event.to_state == State.EVALUATING for event in events):
+                expected["partner_reviewing"] = 1  # the customer heard the partner is on it
             queued = Counter(OutboundEmail.objects.filter(referral=referral).values_list("template", flat=True))
             assert queued == expected, (referral.state, queued)
 

@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from api.models import ApiKey
 from profiles import team
+from referrals.models import BlockedSender
 from tests.factories import ContactFactory, LocationFactory, StaffUserFactory, api_key, make_referral, scoped_user
 from webhooks import endpoints
 
@@ -87,6 +88,8 @@ PAGES = {
     "rfi_withdraw": everyone(OK),  # the confirmation page; the token is the key
     "insights": partners_own(),
     "rfi_status": everyone(OK),  # the token is the key; a wrong token is a 404 (below)
+    "rfi_sent": everyone(OK),  # the thank-you page: names only what its signed link lists
+    "rfi_another": everyone(OK),  # the one-click page; the token is the key
     "profiles:business": admins_own(),
     "profiles:profile": admin_of_a(),
     "profiles:new_location": admin_of_a(),
@@ -123,6 +126,8 @@ POSTS = {
     "rfi_withdraw": dict.fromkeys(ROLES, (REDIRECT, "disconnected", True)),
     # An empty request is refused with the form's errors, for everyone alike.
     "rfi_new": dict.fromkeys(ROLES, (BAD, "new", False)),
+    # To the partner that has the request already: refused, for everyone alike.
+    "rfi_another": dict.fromkeys(ROLES, (BAD, "new", False)),
     "login": dict.fromkeys(ROLES, (OK, "new", False)),  # an empty form: its errors
     "logout": dict.fromkeys(ROLES, (REDIRECT, "new", False)),
     "password_change": signed_in((OK, "new", False)) | {"anonymous": (LOGIN, "new", False)},  # its errors
@@ -156,7 +161,7 @@ POSTS = {
 GET_ONLY = {
     "home", "password_change_done", "password_reset_done", "password_reset_complete", "referrals:list",
     "referrals:export", "referrals:dashboard", "referrals:detail", "partners:search", "partners:profile",
-    "partners:preview", "insights", "rfi_status", "profiles:changes", "api:schema", "api:docs", "api:me",
+    "partners:preview", "insights", "rfi_status", "rfi_sent", "profiles:changes", "api:schema", "api:docs", "api:me",
     "api:referrals", "api:timeline", "api:events", "api:not_found",
 }  # fmt: skip
 
@@ -233,6 +238,7 @@ def world(client, partner, owner, outsider, operator, viewer):
     referral = make_referral(partner, location=location_a)
     invitation = team.invite(by=owner, email="new.colleague@partner.example", role="admin", locations=[], language="en")
     Group.objects.create(name="Support")
+    BlockedSender.objects.create(address="spam.example", reason="Spam flagged by a partner")
     # One failed and one good sign-in, so that django-axes' admin pages have rows to show.
     client.post(reverse("login"), {"username": "nobody", "password": "wrong"})
     client.post(reverse("login"), {"username": "owner", "password": "pw-for-tests-1"})
@@ -304,6 +310,7 @@ def build(name: str, params: list[str], world) -> str | None:
         "uidb64": "MQ",
         "token_reset": "set-password",
         "action": "mark_interested",
+        "location": referral.location_id,
     }
     kwargs = {}
     for param in params:

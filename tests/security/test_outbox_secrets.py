@@ -13,6 +13,7 @@ from django.core import mail
 from django.urls import reverse
 
 from outbox.models import OutboundEmail
+from referrals.models import RFI
 from tests.factories import StaffUserFactory, location_with_contact, rfi_form_data
 
 pytestmark = pytest.mark.django_db
@@ -99,8 +100,8 @@ def test_a_customers_private_link_is_not_in_the_outbox_either(
     client, viewer, partner, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("rfi_new"), rfi_form_data([location_with_contact(partner)]))
-    status_page = response["Location"]
+        client.post(reverse("rfi_new"), rfi_form_data([location_with_contact(partner)]))
+    status_page = reverse("rfi_status", args=[RFI.objects.get().status_token])
     [confirmation] = [message for message in mail.outbox if message.to == ["hanako@yamada.example"]]
     assert status_page in confirmation.body  # the customer has the link
     client.force_login(viewer)
