@@ -91,6 +91,7 @@ def referral_story(rng: random.Random, received: datetime, now: datetime) -> dic
     story["first_response_at"] = answered
     if state == "skipped":
         story["closed_at"] = answered
+        story["skip_reason"] = rng.choice(["not_a_fit", "no_capacity", "location"])
         return story
     story["evaluating_at"] = answered
     if state == "evaluating":
@@ -210,8 +211,8 @@ def _requests(rng: random.Random, stories: list, location_profile: dict[int, int
     } for i, _location, s in stories))  # fmt: skip
     copy(Referral, ({
         "id": i, "rfi_id": i, "partner_id": location_profile[location], "location_id": location, "source": "search",
-        "currency": "", "decline_reason": "", "lost_reason": "", "outcome_note": "", "external_reference_id": "",
-        **story,
+        "currency": "", "decline_reason": "", "lost_reason": "", "skip_reason": "", "outcome_note": "",
+        "external_reference_id": "", **story,
     } for i, location, story in stories))  # fmt: skip
 
 

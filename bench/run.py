@@ -43,7 +43,7 @@ from outbox.models import OutboundEmail  # noqa: E402
 from outbox.rendering import Rendered  # noqa: E402
 from profiles.models import User  # noqa: E402
 from referrals import sweeps, tally  # noqa: E402
-from referrals.models import RFI, Customer, Referral  # noqa: E402
+from referrals.models import ARCHIVED_STATES, RFI, Customer, Referral  # noqa: E402
 from referrals.views import _counts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,8 +196,15 @@ def bench_pages(*, seconds: float, concurrency: int) -> dict:
         client.sign_in("bench", "bench-pass")
         referral = Referral.objects.filter(partner_id=1, state="negotiating").order_by("-received_at").first()
         assert referral is not None, "the data set gives partner 1 negotiating referrals"
+        # A deep archive page: the keyset cursor of the row before it, as the Next links carry it.
+        archived = Referral.objects.filter(partner_id=1, state__in=ARCHIVED_STATES).order_by("-received_at", "-pk")
+        deep = archived.count() // 25 * 25 - 25
+        before = archived[deep - 1]
+        cursor = urlencode({"after": f"{before.received_at.isoformat()},{before.pk}", "page": deep // 25 + 1})
         pages = {
             "inbox (archived tab, 10,000 referrals)": "/referrals/?tab=archived",
+            f"inbox (archived tab, page {deep // 25 + 1}, keyset)": f"/referrals/?tab=archived&sort=-received&{cursor}",
+            "inbox (new tab, filtered by area and source)": "/referrals/?tab=new&area=cloud_infrastructure&source=search",
             "referral page": f"/referrals/{referral.pk}/",
             "insights": "/insights/",
             "dashboard": "/referrals/dashboard/",

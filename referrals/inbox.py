@@ -255,8 +255,10 @@ class Filters:
         return not any(value not in (None, "") for name, value in self.data.items() if name != "outcome")
 
     def key(self) -> tuple:
-        """What the rows depend on, for the cache key."""
-        return (self.tab, self.sort, sorted(self.data.items()), self.after, self.before, self.number)
+        """What the rows and the filter form depend on, for the cache key."""
+        # The query string as given: the form echoes it, and the CSV link carries it.
+        given = sorted((name, tuple(values)) for name, values in cast(QueryDict, self.form.data).lists())
+        return (self.tab, self.sort, given, self.after, self.before, self.number)
 
     def apply(self, referrals):
         """The tab's referrals that pass every filter, in the chosen order."""

@@ -56,8 +56,9 @@ def test_search_two_partners_send_not_interested_status_and_withdraw(new_page, l
     )
     customer.get_by_label("I agree that the partners I chose").check()
     customer.get_by_role("button", name="Send my request").click()
-    assert "Your request was sent." in customer.content()
-    assert customer.locator("#status").inner_text().count("Sent: waiting for the partner's answer") == 2
+    assert "We received your request." in customer.content()
+    sent_to = customer.locator("#sent-to").inner_text()
+    assert "Sakura Cloud (Tokyo HQ)" in sent_to and "Fuji Systems (Shinjuku office)" in sent_to
 
     # Each office's contact hears of it, without the customer's contact details.
     mailbox.wait_for(3)
@@ -99,6 +100,9 @@ def test_search_two_partners_send_not_interested_status_and_withdraw(new_page, l
     assert "Your request is withdrawn." in customer.content()
     assert "Withdrawn" in customer.locator("#status tbody tr").nth(0).inner_text()
     assert "please choose another partner" in customer.locator("#status tbody tr").nth(1).inner_text()
-    mailbox.wait_for(5)
+    mailbox.wait_for(6)
     [disconnected] = [m for m in mailbox.to("hello@fuji.example") if "disconnected" in m["Subject"]]
     assert disconnected
+    # The customer has it in writing too.
+    [withdrawn] = [m for m in mailbox.to("hanako@yamada.example") if "withdrawn" in m["Subject"]]
+    assert "Fuji Systems" in mailbox.parts(withdrawn)[0]
