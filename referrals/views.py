@@ -233,6 +233,7 @@ def _detail(
             "actions": [(action, form) for action, form in actions if action.allowed_for is None],
             "activities": {action.name: (action, form) for action, form in actions if action.allowed_for is not None},
             "bound": bound.action if bound is not None else "",
+            "form": bound,  # a refused action's form: the page's error summary and title
             "deadline": deadline,
             "fragment": caching.referral_page(request.user, referral.pk),
         },

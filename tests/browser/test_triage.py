@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.factories import make_referral
 
@@ -37,6 +38,7 @@ WORDS = {
         "past_date": "The estimated close date cannot be in the past.",
         "no_capacity": "No capacity at the moment",
         "outside_area": "Outside the area we serve",
+        "error": "Error: ",
         "update_estimate": "Update the estimate",
         "estimate_updated": "Estimate updated",
         "confirm_skip": "Yes: Not interested",
@@ -65,6 +67,7 @@ WORDS = {
         "past_date": "予定終了日に過去の日付は指定できません。",
         "no_capacity": "現在対応できる体制がない",
         "outside_area": "対応地域外",
+        "error": "エラー: ",
         "update_estimate": "見積もりを更新",
         "estimate_updated": "見積もりを更新",
         "confirm_skip": "はい: 興味なし",
@@ -116,6 +119,10 @@ def test_interested_then_accept_with_bad_input_corrected_then_won(new_page, sign
     assert w["bad_amount"] in page.content()
     assert w["past_date"] in page.content()
     assert state(page) == w["evaluating"]
+    # Announced: focus on the summary of what went wrong, each field described by its message.
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.get_by_label(w["value"])).to_have_accessible_description(w["bad_amount"])
+    assert page.title().startswith(w["error"])
     # The refused form's address is the referral's own: reloading it posts nothing again.
     assert page.url == f"{live_server.url}/referrals/{referral.pk}/"
     page.reload()

@@ -104,7 +104,7 @@ def test_each_filter_narrows_the_list_and_names_the_page(signed_in, partner, own
         assert response.status_code == 200, response.content.decode()
         return set(rows(response)), title(response)
 
-    assert shown(location=tokyo.pk) == ({cloud_tokyo.pk}, "New · Tokyo office – Customer referrals")
+    assert shown(location=tokyo.pk) == ({cloud_tokyo.pk}, "New · Tokyo office – Customer referrals – Referrals Portal")
     assert shown(area="security")[0] == {security_osaka.pk}
     assert shown(area="security")[1].startswith("New · Security")
     assert shown(source="marketing")[0] == {security_osaka.pk}
@@ -115,7 +115,7 @@ def test_each_filter_narrows_the_list_and_names_the_page(signed_in, partner, own
     assert shown(received_from=today.isoformat())[0] == {cloud_tokyo.pk, security_osaka.pk}
     assert shown(received_to=(today - timedelta(days=1)).isoformat())[0] == {old.pk}
     assert shown(location=osaka.pk, owner="me")[0] == {old.pk}
-    assert shown()[1] == "New – Customer referrals"
+    assert shown()[1] == "New – Customer referrals – Referrals Portal"
 
 
 def test_negotiating_deals_filter_by_value_and_sort_by_column(signed_in, partner, owner):
