@@ -30,7 +30,7 @@ WORDS = {
     "ja": {
         "location": "拠点", "apply": "適用", "csv": "CSV をダウンロード", "fails_soon": "まもなく失敗",
         "negotiating": "交渉中", "value_min": "取引金額 (下限)", "value_max": "取引金額 (上限)",
-        "send_to": "{} に送信", "waiting": "パートナーの回答を待っています", "asked": "同じお客様から",
+        "send_to": "{} に送信", "waiting": "パートナーの回答を待っています", "asked": "にもリクエストがありました",
         "choose": "別のパートナー",
     },
 }  # fmt: skip
