@@ -7,4 +7,7 @@ class ProfilesConfig(AppConfig):
     verbose_name = _("Partners and profiles")
 
     def ready(self) -> None:
-        from . import forms  # noqa: F401 - registers the password-reset email, built at send time
+        from . import (
+            forms,  # noqa: F401 - registers the password-reset email, built at send time
+            language,  # noqa: F401 - the account's language at sign-in
+        )

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from customers import views as customer_views
 from profiles import account_views
+from profiles import language as account_language
 from referrals import insight_views
 from referrals import views as referral_views
 
@@ -15,7 +16,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", account_language.set_language, name="set_language"),  # the account follows
     path("referrals/", include("referrals.urls")),
     path("partners/", include("customers.urls")),
     path("insights/", insight_views.partner_insights, name="insights"),

@@ -39,7 +39,9 @@ def new_page(browser, live_server):
         context = browser.new_context(locale=LOCALES[language], timezone_id="Asia/Tokyo")
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.language = language  # sign_in gives the account the same language
+        return page
 
     yield make
     for context in contexts:
@@ -49,6 +51,10 @@ def new_page(browser, live_server):
 @pytest.fixture
 def sign_in(live_server):
     def sign_in(page, username: str, password: str = "pw-for-tests-1"):
+        from profiles.models import User
+
+        # The account's language applies at sign-in: the user reads what their browser asks for.
+        User.objects.filter(username=username).update(language=getattr(page, "language", "en"))
         page.goto(f"{live_server.url}/accounts/login/")
         page.locator("#id_username").fill(username)
         page.locator("#id_password").fill(password)

@@ -206,3 +206,24 @@ def test_the_language_can_be_switched(new_page, sign_in, live_server, owner):
     page.wait_for_load_state("load")
     assert page.locator("html").get_attribute("lang") == "ja"
     assert "応答が必要" in page.content()
+
+
+def test_the_accounts_language_applies_at_sign_in_whatever_the_browser_asks(new_page, live_server, owner):
+    from profiles.models import User
+
+    make_referral(owner.partner)
+    page = new_page("en")  # an English browser
+    page.goto(f"{live_server.url}/accounts/login/")
+    User.objects.filter(pk=owner.pk).update(language="ja")  # the account says Japanese
+    page.locator("#id_username").fill("owner")
+    page.locator("#id_password").fill("pw-for-tests-1")
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert "ダッシュボード" in page.title()
+    # Switched on a page, the account follows: the next sign-in is in English.
+    page.get_by_label("言語").select_option("en")
+    page.get_by_role("button", name="切り替え").click()
+    page.wait_for_load_state("load")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert User.objects.get(pk=owner.pk).language == "en"
