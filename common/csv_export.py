@@ -27,8 +27,13 @@ class _Echo:
         return value
 
 
+# A byte-order mark first: Excel on Japanese Windows reads a CSV without it as Shift_JIS.
+BOM = "\ufeff"
+
+
 def lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
+    yield BOM
     yield writer.writerow([safe_cell(name) for name in header])
     for row in rows:
         yield writer.writerow([safe_cell(value) for value in row])

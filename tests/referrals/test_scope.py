@@ -57,7 +57,7 @@ def test_a_referral_user_sees_only_their_locations_referrals(client, partner, tw
     assert osaka_referral.state == "new"
     assert client.get(reverse("referrals:detail", args=[referrals["tokyo"][0].pk])).status_code == 200
 
-    export = b"".join(client.get(reverse("referrals:export")).streaming_content).decode()
+    export = b"".join(client.get(reverse("referrals:export")).streaming_content).decode("utf-8-sig")
     assert {int(row["id"]) for row in csv.DictReader(io.StringIO(export))} == tokyo_ids
     insights = client.get(reverse("insights")).content.decode()
     assert "(0 / 2)" in insights  # two received, none answered yet

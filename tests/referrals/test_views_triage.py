@@ -404,7 +404,7 @@ def read_csv(response) -> list[dict[str, str]]:
     import csv
     import io
 
-    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 def test_the_export_streams_the_partners_own_referrals_with_the_lists_filters(signed_in, partner, other_partner, owner):

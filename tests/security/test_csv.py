@@ -18,7 +18,7 @@ FORMULAS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","click")', "
 
 
 def rows_of(response) -> list[list[str]]:
-    content = b"".join(response.streaming_content).decode()
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(content)))
 
 
@@ -54,3 +54,10 @@ def test_the_operators_report_neutralises_partner_names(client, operator):
     rows = rows_of(response)
     assert rows[1][0] == '\'=HYPERLINK("http://evil.example")'
     no_cell_is_a_formula(rows)
+
+
+def test_the_csv_starts_with_a_byte_order_mark_for_excel(client, owner, partner):
+    make_referral(partner)
+    client.force_login(owner)
+    body = b"".join(client.get(reverse("referrals:export")).streaming_content)
+    assert body.startswith("\ufeff".encode()) and body[3:5] == b"id"
