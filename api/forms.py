@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import DateInput
 from profiles.team_forms import RoleForm
 
 
@@ -14,7 +15,7 @@ class NewKeyForm(RoleForm):
     expires_on = forms.DateField(
         label=_("Expires on (optional)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("The key stops working at the end of this day."),
     )
     field_order = ["name", "role", "locations", "expires_on"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -14,3 +16,23 @@ def add_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error)
+
+
+class DateInput(forms.DateInput):
+    """``<input type=date>`` that shows a value only if it is a date: what the user typed that
+    is not one stays in the error message, not in an attribute that must hold a valid date."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def format_value(self, value):
+        shown = super().format_value(value)
+        if not shown:
+            return shown
+        try:
+            date.fromisoformat(str(shown))
+        except ValueError:
+            return None
+        return shown

@@ -8,6 +8,8 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import DateInput
+
 from .choices import CompanySize, Industry, Language, Region, SolutionArea
 from .models import BusinessProfile, Contact, Location, PartnerCompany, User
 
@@ -112,7 +114,7 @@ class LocationForm(forms.ModelForm):
     class Meta:
         model = Location
         fields = ["name", "city", "address", "postal_code", "is_active", "paused_until", "monthly_cap", "default_owner"]
-        widgets = {"paused_until": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"paused_until": DateInput()}
 
     def __init__(self, *args, partner: PartnerCompany, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import DateInput
+
 from .models import ReferralQuerySet, Source
 
 
@@ -14,8 +16,8 @@ class PeriodFilters(forms.Form):
     """Referrals received between two days (each end optional) from one source; subclasses add
     what else they narrow by (``narrowing``). An invalid form filters nothing and says why."""
 
-    since = forms.DateField(label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("Received from"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("Received until"), required=False, widget=DateInput())
     source = forms.ChoiceField(label=_("Source"), choices=[("", _("All sources")), *Source.choices], required=False)
 
     def clean(self) -> dict[str, Any]:

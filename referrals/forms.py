@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import DateInput
 from profiles.choices import Currency
 from profiles.models import User
 
@@ -55,9 +56,7 @@ class AcceptForm(ActionForm):
     needs = ("deal_value", "currency", "close_date")
     deal_value = forms.DecimalField(label=_("Estimated deal value"), max_digits=14, decimal_places=2, required=False)
     currency = forms.ChoiceField(label=_("Currency"), choices=[("", "—"), *Currency.choices], required=False)
-    close_date = forms.DateField(
-        label=_("Estimated close date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    close_date = forms.DateField(label=_("Estimated close date"), required=False, widget=DateInput())
 
     def clean(self):
         data = super().clean() or {}

@@ -24,6 +24,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.forms import DateInput
 from profiles.choices import SolutionArea
 from profiles.models import Location, User
 
@@ -120,12 +121,8 @@ class FilterForm(forms.Form):
         label=gettext_lazy("Source"), required=False, choices=[("", gettext_lazy("All sources")), *Source.choices]
     )
     owner = forms.ChoiceField(label=gettext_lazy("Owner"), required=False)
-    received_from = forms.DateField(
-        label=gettext_lazy("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    received_to = forms.DateField(
-        label=gettext_lazy("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_from = forms.DateField(label=gettext_lazy("Received from"), required=False, widget=DateInput())
+    received_to = forms.DateField(label=gettext_lazy("Received until"), required=False, widget=DateInput())
     value_min = forms.DecimalField(
         label=gettext_lazy("Deal value from"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
