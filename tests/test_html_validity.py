@@ -14,19 +14,20 @@ from django.test import Client
 from django.urls import reverse
 
 from referrals import lifecycle
-from tests.factories import make_referral
+from tests.factories import make_referral, scoped_user
 
 pytestmark = pytest.mark.django_db
 
 VNU = Path(settings.BASE_DIR) / "var/tools/node_modules/vnu-jar/build/dist/vnu.jar"
 
 
-def pages(owner, operator) -> dict[str, tuple[Client | None, str, dict | None]]:
+def pages(owner, operator, scoped, viewer) -> dict[str, tuple[Client | None, str, dict | None]]:
     evaluating = make_referral(owner.partner)
     lifecycle.mark_interested(evaluating, by=owner)
     new = make_referral(owner.partner)
     lifecycle.mark_not_interested(make_referral(owner.partner), reason="other", by=owner)
     accept = reverse("referrals:act", args=[evaluating.pk, "accept"])
+    scoped = scoped or scoped_user(owner.partner, evaluating.location)
     return {
         "search": (None, "/partners/?region=JP&solution_area=cloud_infrastructure", None),
         "partner": (None, f"/partners/{evaluating.location.profile_id}/", None),
@@ -51,16 +52,25 @@ def pages(owner, operator) -> dict[str, tuple[Client | None, str, dict | None]]:
         "admin referrals": (operator, "/admin/referrals/referral/", None),
         "admin referral": (operator, f"/admin/referrals/referral/{evaluating.pk}/change/", None),
         "admin request": (operator, f"/admin/referrals/rfi/{evaluating.rfi_id}/change/", None),
+        "referral user's inbox": (scoped, "/referrals/?tab=evaluating", None),
+        "referral user's referral": (scoped, f"/referrals/{evaluating.pk}/", None),
+        "view-only staff's referral": (viewer, f"/admin/referrals/referral/{evaluating.pk}/change/", None),
     }
 
 
 def test_the_pages_are_valid_html(owner, operator, tmp_path, settings):
     if not VNU.exists() or not shutil.which("java"):
         pytest.fail("The Nu HTML Checker is missing: run the README's test command, which installs it.")
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import StaffUserFactory
+
     settings.DEBUG = False
+    viewer = StaffUserFactory(username="viewer", is_superuser=False)
+    viewer.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
     files = []
     for language in ("en", "ja"):
-        for name, (user, path, post) in pages(owner, operator).items():
+        for name, (user, path, post) in pages(owner, operator, None, viewer).items():
             client = Client(HTTP_ACCEPT_LANGUAGE=language)
             if user is not None:
                 client.force_login(user)

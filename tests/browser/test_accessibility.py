@@ -67,4 +67,20 @@ def test_the_pages_have_no_axe_violations(new_page, sign_in, live_server, owner,
         "/admin/profiles/partnercompany/", "/admin/referrals/blockedsender/add/",
     ):  # fmt: skip
         check(path)
+    # A referral user of the referral's location, and operator staff who may only view.
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import StaffUserFactory, scoped_user
+
+    scoped_user(owner.partner, evaluating.location, username="tokyo-user")
+    viewer = StaffUserFactory(username="viewer", is_superuser=False)
+    viewer.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    page = new_page(language)
+    sign_in(page, "tokyo-user")
+    for path in ("/referrals/dashboard/", "/referrals/?tab=evaluating", f"/referrals/{evaluating.pk}/", "/insights/"):
+        check(path)
+    page = new_page(language)
+    sign_in(page, "viewer")
+    for path in ("/admin/", "/admin/referrals/referral/", f"/admin/referrals/referral/{evaluating.pk}/change/"):
+        check(path)
     assert not found, found
