@@ -135,46 +135,65 @@ def disconnected(referral: Referral) -> list[Message]:
     return _to_location_contacts(referral, "referral_disconnected", "disconnected")
 
 
-def choose_another_partner(referral: Referral) -> list[Message]:
-    """To the customer, when a partner skipped, declined, failed or let the referral expire."""
-    customer = referral.rfi.customer
+def _to_customer(rfi: RFI, *, dedupe_key: str, template: str, about: Referral | RFI) -> list[Message]:
+    """An email to the request's customer, in their language, built when it is sent."""
+    customer = rfi.customer
     return [
         Message(
-            dedupe_key=choose_another_partner_key(referral.state).format(id=referral.pk),
-            template="choose_another_partner",
-            to_email=customer.email,
-            language=customer.language,
-            about=referral,
+            dedupe_key=dedupe_key, template=template, to_email=customer.email, language=customer.language, about=about
         )
     ]
 
 
-@at_send_time("choose_another_partner")
-def build_choose_another_partner(email: OutboundEmail, *, reveal: bool) -> Message | None:
+def _customer_referral(email: OutboundEmail) -> Referral | None:
+    """The referral a customer's email is about, unless the customer's data was erased meanwhile."""
     if email.about_id is None:
         return None
-    referral = (
+    return (
         Referral.objects.select_related("rfi__customer", "partner", "location")
         .filter(pk=email.about_id, rfi__customer__erased_at__isnull=True)
         .first()
     )
-    if referral is None:
-        return None
+
+
+def _built(email: OutboundEmail, context: dict) -> Message:
     return Message(
         dedupe_key=email.dedupe_key,
         template=email.template,
         to_email=email.to_email,
         language=email.language,
-        context={
+        context=context,
+    )
+
+
+def choose_another_partner(referral: Referral) -> list[Message]:
+    """To the customer, when a partner skipped, declined, failed or let the referral expire."""
+    return _to_customer(
+        referral.rfi,
+        dedupe_key=choose_another_partner_key(referral.state).format(id=referral.pk),
+        template="choose_another_partner",
+        about=referral,
+    )
+
+
+@at_send_time("choose_another_partner")
+def build_choose_another_partner(email: OutboundEmail, *, reveal: bool) -> Message | None:
+    referral = _customer_referral(email)
+    if referral is None:
+        return None
+    rfi = referral.rfi
+    return _built(
+        email,
+        {
             "referral": referral,
-            "rfi": referral.rfi,
+            "rfi": rfi,
             "partner": referral.partner,
-            "search_url": partner_search_url(referral.rfi),
-            "status_url": status_url(referral.rfi) if reveal else NOT_KEPT,
+            "search_url": partner_search_url(rfi),
+            "status_url": status_url(rfi) if reveal else NOT_KEPT,
             # Each with its one-click link, a secret like the status link.
             "suggestions": [
-                (suggestion, another_partner_url(referral.rfi, suggestion.location.pk) if reveal else NOT_KEPT)
-                for suggestion in suggestions(referral.rfi)
+                (suggestion, another_partner_url(rfi, suggestion.location.pk) if reveal else NOT_KEPT)
+                for suggestion in suggestions(rfi)
             ],
         },
     )
@@ -182,35 +201,22 @@ def build_choose_another_partner(email: OutboundEmail, *, reveal: bool) -> Messa
 
 def partner_reviewing(referral: Referral) -> list[Message]:
     """To the customer, when a partner says Interested: they will be in touch."""
-    customer = referral.rfi.customer
-    return [
-        Message(
-            dedupe_key=f"referral:{referral.pk}:evaluating:customer",
-            template="partner_reviewing",
-            to_email=customer.email,
-            language=customer.language,
-            about=referral,
-        )
-    ]
+    return _to_customer(
+        referral.rfi,
+        dedupe_key=f"referral:{referral.pk}:evaluating:customer",
+        template="partner_reviewing",
+        about=referral,
+    )
 
 
 @at_send_time("partner_reviewing")
 def build_partner_reviewing(email: OutboundEmail, *, reveal: bool) -> Message | None:
-    if email.about_id is None:
-        return None
-    referral = (
-        Referral.objects.select_related("rfi__customer", "partner", "location")
-        .filter(pk=email.about_id, rfi__customer__erased_at__isnull=True)
-        .first()
-    )
+    referral = _customer_referral(email)
     if referral is None:
         return None
-    return Message(
-        dedupe_key=email.dedupe_key,
-        template=email.template,
-        to_email=email.to_email,
-        language=email.language,
-        context={
+    return _built(
+        email,
+        {
             "referral": referral,
             "rfi": referral.rfi,
             "partner": referral.partner,
@@ -221,61 +227,34 @@ def build_partner_reviewing(email: OutboundEmail, *, reveal: bool) -> Message | 
 
 def withdrawn(rfi: RFI) -> list[Message]:
     """To the customer: the withdrawal went through, and which partners were told."""
-    customer = rfi.customer
-    return [
-        Message(
-            dedupe_key=f"rfi:{rfi.pk}:withdrawn:customer",
-            template="rfi_withdrawn",
-            to_email=customer.email,
-            language=customer.language,
-            about=rfi,
-        )
-    ]
+    return _to_customer(rfi, dedupe_key=f"rfi:{rfi.pk}:withdrawn:customer", template="rfi_withdrawn", about=rfi)
 
 
 @at_send_time("rfi_withdrawn")
 def build_rfi_withdrawn(email: OutboundEmail, *, reveal: bool) -> Message | None:
-    if email.about_id is None:
-        return None
-    rfi = RFI.objects.filter(pk=email.about_id, customer__erased_at__isnull=True).first()
+    rfi = _customer_rfi(email)
     if rfi is None:
         return None
-    told = list(rfi.referrals.filter(state="disconnected").select_related("partner").order_by("partner__name"))
-    return Message(
-        dedupe_key=email.dedupe_key,
-        template=email.template,
-        to_email=email.to_email,
-        language=email.language,
-        context={"rfi": rfi, "referrals": told},
-    )
+    told = rfi.referrals.filter(state="disconnected").select_related("partner").order_by("partner__name")
+    return _built(email, {"rfi": rfi, "referrals": list(told)})
 
 
 def rfi_received(rfi: RFI) -> list[Message]:
     """To the customer: we have your request, and here is your private status link."""
-    customer = rfi.customer
-    return [
-        Message(
-            dedupe_key=f"rfi:{rfi.pk}:received:customer",
-            template="rfi_received",
-            to_email=customer.email,
-            language=customer.language,
-            about=rfi,
-        )
-    ]
+    return _to_customer(rfi, dedupe_key=f"rfi:{rfi.pk}:received:customer", template="rfi_received", about=rfi)
+
+
+def _customer_rfi(email: OutboundEmail) -> RFI | None:
+    """The request a customer's email is about, unless the customer's data was erased meanwhile."""
+    if email.about_id is None:
+        return None
+    return RFI.objects.filter(pk=email.about_id, customer__erased_at__isnull=True).first()
 
 
 @at_send_time("rfi_received")
 def build_rfi_received(email: OutboundEmail, *, reveal: bool) -> Message | None:
-    if email.about_id is None:
-        return None
-    rfi = RFI.objects.filter(pk=email.about_id, customer__erased_at__isnull=True).first()
+    rfi = _customer_rfi(email)
     if rfi is None:
         return None
     referrals = list(rfi.referrals.select_related("partner", "location").order_by("partner__name"))
-    return Message(
-        dedupe_key=email.dedupe_key,
-        template=email.template,
-        to_email=email.to_email,
-        language=email.language,
-        context={"rfi": rfi, "referrals": referrals, "status_url": status_url(rfi) if reveal else NOT_KEPT},
-    )
+    return _built(email, {"rfi": rfi, "referrals": referrals, "status_url": status_url(rfi) if reveal else NOT_KEPT})
