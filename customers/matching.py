@@ -201,7 +201,12 @@ class Suggestion:
 
 def suggestions(rfi, *, limit: int = 3) -> list[Suggestion]:
     """The best-matching partners for the same request, leaving out every partner that already
-    has it (whatever came of it): what a customer is offered when a partner passes it on."""
+    has it (whatever came of it): what a customer is offered when a partner passes it on. None
+    for a request flagged as spam or abuse, or from a sender blocked since."""
+    from referrals.rfis import open_to_more_partners
+
+    if not open_to_more_partners(rfi):
+        return []
     needs = Needs(
         region=rfi.region,
         solution_area=rfi.solution_area,

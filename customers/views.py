@@ -86,7 +86,7 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = RFIForm(request.POST)
         if form.is_spam:
-            return _sent([])  # say nothing a bot could learn from
+            return _sent(_chosen(request))  # the page a real sender sees: nothing a bot could learn from
         rate = f"{settings.RFI_RATE_LIMIT}/h"
         if ratelimit.exhausted(request, "rfi", rate=rate):
             messages.error(request, _("Too many requests from your network in the last hour. Please try again later."))

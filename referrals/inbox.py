@@ -170,6 +170,9 @@ class FilterForm(forms.Form):
         since, until = data.get("received_from"), data.get("received_to")
         if since and until and since > until:
             self.add_error("received_to", _("The end of the period is before its start."))
+        for name in ("received_from", "received_to"):
+            if data.get(name) and not 2 <= data[name].year <= 9998:
+                self.add_error(name, _("Enter a date between the years 2 and 9998."))
         low, high = data.get("value_min"), data.get("value_max")
         if low is not None and high is not None and low > high:
             self.add_error("value_max", _("The upper bound is below the lower one."))
@@ -185,14 +188,21 @@ class FilterForm(forms.Form):
 
 
 def _cursor_value(field: str, raw: str) -> object:
+    """A cursor's sort value, or ValueError for one no Next link makes (naive, far-off, not finite)."""
     if field in ("received_at", "evaluating_at"):
         value = datetime.fromisoformat(raw)
-        if timezone.is_naive(value):
+        if timezone.is_naive(value) or not 2 <= value.year <= 9998:
             raise ValueError(raw)
         return value
     if field == "close_date":
-        return date.fromisoformat(raw)
-    return Decimal(raw)
+        day = date.fromisoformat(raw)
+        if not 2 <= day.year <= 9998:
+            raise ValueError(raw)
+        return day
+    amount = Decimal(raw)
+    if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
+        raise ValueError(raw)
+    return amount
 
 
 @dataclass
@@ -231,7 +241,7 @@ class Filters:
             break
         if filters.after or filters.before:
             page = params.get("page", "")
-            filters.number = max(int(page), 2) if page.isdigit() and len(page) < 7 else 2
+            filters.number = max(int(page), 2) if page.isascii() and page.isdecimal() and len(page) < 7 else 2
         return filters
 
     @property
@@ -266,8 +276,9 @@ class Filters:
         if query := data.get("q", "").strip():
             match = Q(rfi__need__icontains=query) | Q(location__name__icontains=query)
             match |= Q(location__city__icontains=query)
-            if query.lstrip("#").isdigit() and len(query) < 12:
-                match |= Q(pk=int(query.lstrip("#")))
+            number = query.lstrip("#")
+            if number.isascii() and number.isdecimal() and len(number) < 12:
+                match |= Q(pk=int(number))
             referrals = referrals.filter(match)
         if data.get("location") not in (None, ""):
             referrals = referrals.filter(location_id=data["location"])
@@ -411,6 +422,6 @@ class InboxPage:
         return self.filters.url(after=_cursor(self.rows[-1], self.filters.sort_field), page=self.number + 1)
 
     def previous_url(self) -> str:
-        if self.number <= 2:
+        if self.number <= 2 or not self.rows:  # nothing left after the cursor: back to the start
             return self.filters.url()
         return self.filters.url(before=_cursor(self.rows[0], self.filters.sort_field), page=self.number - 1)

@@ -218,19 +218,22 @@ def mark_not_interested(
                 flagged_at=now, flagged_by=locked.partner_id
             )
         if earlier is not None:
-            RFI.objects.filter(pk=locked.rfi_id, duplicate_of__isnull=True).update(duplicate_of=earlier.rfi_id)
+            # Linked to the first request of the chain, as requests are when they arrive.
+            first = earlier.rfi.duplicate_of_id or earlier.rfi_id
+            if first != locked.rfi_id:
+                RFI.objects.filter(pk=locked.rfi_id, duplicate_of__isnull=True).update(duplicate_of=first)
     return locked
 
 
 def _duplicated(referral: Referral, by: User, number: int | None) -> Referral:
     """The partner's earlier referral that ``referral`` duplicates: the one numbered ``number``,
     or, without a number, the partner's referral of the request already linked as the earlier one."""
-    own = Referral.objects.for_user(by).exclude(rfi_id=referral.rfi_id)
+    own = Referral.objects.for_user(by).exclude(rfi_id=referral.rfi_id).filter(received_at__lt=referral.received_at)
     if number is not None:
-        earlier = own.filter(pk=number).first()
+        earlier = own.select_related("rfi").filter(pk=number).first()
     else:
         linked = RFI.objects.filter(pk=referral.rfi_id).values_list("duplicate_of", flat=True).first()
-        earlier = own.filter(rfi_id=linked).first() if linked else None
+        earlier = own.select_related("rfi").filter(rfi_id=linked).first() if linked else None
     if earlier is None:
         raise ValidationError(
             {"duplicate_of": _("Give the number of your referral of the same customer's earlier request.")}

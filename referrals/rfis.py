@@ -26,7 +26,18 @@ from outbox.rendering import Message
 from profiles.models import Location, User
 
 from . import caching, emails, lifecycle, signals, tally
-from .models import ACTIVE_STATES, RFI, ActorKind, Customer, EventAction, Referral, ReferralEvent, State, may_work_on
+from .models import (
+    ACTIVE_STATES,
+    RFI,
+    ActorKind,
+    BlockedSender,
+    Customer,
+    EventAction,
+    Referral,
+    ReferralEvent,
+    State,
+    may_work_on,
+)
 
 
 @dataclass
@@ -165,6 +176,12 @@ def earlier_request(email: str, solution_area: str, *, now: datetime) -> RFI | N
     return RFI.objects.get(pk=found[1] or found[0])
 
 
+def open_to_more_partners(rfi: RFI) -> bool:
+    """Whether the request may go to more partners: not flagged as spam or abuse, and its sender
+    not blocked meanwhile."""
+    return rfi.flagged_at is None and not BlockedSender.blocks(rfi.customer.email)
+
+
 def send_to_another(rfi: RFI, location: Location, *, now: datetime | None = None) -> Referral:
     """The customer sends the same request to one more partner (one proposed to them, or found
     in search): a new referral of the same request, with the same consent, while fewer than
@@ -172,7 +189,7 @@ def send_to_another(rfi: RFI, location: Location, *, now: datetime | None = None
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         locked = RFI.objects.select_for_update(of=("self",)).select_related("customer").get(pk=rfi.pk)
-        if locked.customer.erased_at is not None:
+        if locked.customer.erased_at is not None or not open_to_more_partners(locked):
             raise ValidationError(_("This request can no longer be sent."))
         states = dict(locked.referrals.values_list("partner_id", "state"))
         if withdrawn(locked):

@@ -174,3 +174,15 @@ def test_spam_flags_the_request_for_operators(client, operator, partner, owner):
     listed = client.get(reverse("admin:referrals_rfi_changelist"), {"flagged": "yes"}).content.decode()
     assert f"/admin/referrals/rfi/{rfi.pk}/change/" in listed
     assert client.get(reverse("admin:referrals_blockedsender_add")).status_code == 200
+
+
+def test_a_request_flagged_as_spam_or_from_a_blocked_sender_goes_nowhere_else(client, passed_on):
+    rfi, fuji = passed_on["rfi"], passed_on["fuji"]
+    RFI.objects.filter(pk=rfi.pk).update(flagged_at=timezone.now())
+    assert "suggestions" not in client.get(reverse("rfi_status", args=[rfi.status_token])).content.decode()
+    response = client.post(reverse("rfi_another", args=[rfi.status_token, fuji.pk]))
+    assert response.status_code == 400 and not Referral.objects.filter(location=fuji).exists()
+    RFI.objects.filter(pk=rfi.pk).update(flagged_at=None)
+    BlockedSender.objects.create(address=rfi.customer.email.rpartition("@")[2])
+    assert client.post(reverse("rfi_another", args=[rfi.status_token, fuji.pk])).status_code == 400
+    assert not Referral.objects.filter(location=fuji).exists()

@@ -222,3 +222,24 @@ def test_inbox_queries_with_every_filter_stay_few_and_do_not_grow(signed_in, par
     few = counted()
     add(30)
     assert counted() == few <= {"new": 10, "archived": 10, "negotiating": 11}[params["tab"]]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"tab": "negotiating", "sort": "value", "after": "NaN,1"},
+        {"tab": "negotiating", "sort": "-value", "before": "1E+999999,1"},
+        {"tab": "archived", "after": "0001-01-01T00:00:00+05:00,1", "page": "3"},
+        {"tab": "archived", "after": "2020-01-01T00:00:00+00:00,1", "page": "²"},
+        {"tab": "new", "q": "#²"},
+        {"tab": "new", "received_from": "0001-01-01"},
+        {"tab": "archived", "after": "2000-01-01T00:00:00+00:00,1", "page": "3"},  # nothing after it
+    ],
+)
+def test_a_cursor_or_filter_no_link_makes_is_a_page_not_an_error(signed_in, partner, owner, params):
+    lifecycle.mark_not_interested(make_referral(partner), reason="other", by=owner)
+    response = signed_in.get(INBOX, params)
+    assert response.status_code in (200, 400)
+    assert b"Customer referrals" in response.content
+    export = signed_in.get(reverse("referrals:export"), params)
+    assert export.status_code == 200 and b"".join(export.streaming_content)

@@ -37,6 +37,8 @@ HOSTILE = [
     "%",
     "<script>",
     "[]",
+    "²",  # a digit to str.isdigit, not to int()
+    "NaN",
 ]
 
 
