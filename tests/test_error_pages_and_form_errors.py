@@ -63,3 +63,12 @@ def test_a_refused_field_is_described_by_its_message_and_summed_up_first(client,
         f'href="#{described_by.removesuffix("_error")}"' in summary and "Enter an amount greater than zero." in summary
     )
     assert re.search(r"<title>Error: Referral #\d+", page)
+
+
+def test_the_partners_pages_say_which_time_zone_their_times_are_in(client, owner, partner):
+    referral = make_referral(partner)
+    owner.time_zone = "Europe/Berlin"
+    owner.save()
+    client.force_login(owner)
+    for url in (reverse("referrals:list"), reverse("referrals:detail", args=[referral.pk])):
+        assert "times in Europe/Berlin" in client.get(url).content.decode()
