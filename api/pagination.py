@@ -19,6 +19,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from common.numbers import whole_number
+
 MAX_LIMIT = 100
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR = re.compile(r"^[0-9]{1,16}\.[0-9]{1,18}$")
@@ -39,9 +41,10 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get("limit")
         if raw is None:
             return self.default_limit
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        limit = whole_number(raw)
+        if limit is None or not 1 <= limit <= MAX_LIMIT:
             return self._fail("limit", _("Give a whole number from 1 to %(max)d.") % {"max": MAX_LIMIT})
-        return int(raw)
+        return limit
 
     def _fail(self, parameter: str, message: str):
         raise _invalid(parameter, message)

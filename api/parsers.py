@@ -7,6 +7,8 @@ import io
 from django.conf import settings
 from rest_framework.parsers import JSONParser
 
+from common.numbers import whole_number
+
 from .problems import PayloadTooLarge
 
 
@@ -17,7 +19,7 @@ class LimitedJSONParser(JSONParser):
         limit = settings.API_MAX_BODY_BYTES
         request = (parser_context or {}).get("request")
         length = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if length and length.isdigit() and int(length) > limit:
+        if (whole_number(length) or 0) > limit:
             raise PayloadTooLarge()
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:

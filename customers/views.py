@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common import numbers
+
 from common import ratelimit
 from profiles.auth import PartnerRequest, partner_admin_required, partner_of
 from profiles.models import BusinessProfile, Location
@@ -112,7 +114,7 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
             return _sent(data["locations"])
         return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(request)}, status=400)
 
-    chosen_ids = [value for value in request.GET.getlist("location") if value.isdigit()]
+    chosen_ids = numbers.ids(request.GET.getlist("location"))
     initial = {name: request.GET[name] for name in PREFILL if request.GET.get(name)}
     form = RFIForm(initial={"locations": chosen_ids, **initial})
     return render(request, "customers/rfi_form.html", {"form": form, "chosen": _locations(chosen_ids)})
@@ -148,7 +150,7 @@ def _locations(ids):
 
 
 def _chosen(request: HttpRequest):
-    return _locations([value for value in request.POST.getlist("locations") if value.isdigit()])
+    return _locations(numbers.ids(request.POST.getlist("locations")))
 
 
 def _rfi(token: str) -> RFI:
