@@ -18,9 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from common import numbers
-
-from common import ratelimit
+from common import numbers, ratelimit
 from profiles.auth import PartnerRequest, partner_admin_required, partner_of
 from profiles.models import BusinessProfile, Location
 from referrals import rfis
