@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common.forms import add_errors
+from common.forms import add_errors, submitted
 from profiles.auth import PartnerRequest, partner_admin_required, partner_of
 
 from . import keys
@@ -58,6 +58,10 @@ def keys_page(request: PartnerRequest) -> HttpResponse:
                 return _page(request, NewKeyForm(partner=partner), created=secret, status=201)
         messages.error(request, _("Please correct the fields marked below."))
         return _page(request, form, status=400)
+    refused = submitted(request)
+    if refused is not None:  # shown again after a language switch
+        form = NewKeyForm(refused, partner=partner)
+        return _page(request, form, status=400 if form.errors else 200)
     return _page(request, NewKeyForm(partner=partner, initial={"role": "user"}))
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, QueryDict
 
 
 def add_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -36,3 +37,18 @@ class DateInput(forms.DateInput):
         except ValueError:
             return None
         return shown
+
+
+def submitted(request: HttpRequest, posted_to: str | None = None) -> QueryDict | None:
+    """What the user submitted to a form posted to ``posted_to`` (this page's own path unless
+    given): the POST itself, or, on the page shown again after a language switch, the refused
+    post kept for it (``common.middleware.RefusedFormRedirect``); else None, an unbound form.
+
+    A view binds its form to it and acts only on a POST: ``Form(submitted(request))`` then
+    ``if request.method == "POST" and form.is_valid()``."""
+    if request.method == "POST":
+        return request.POST
+    refused = getattr(request, "refused_post", None)
+    if refused is not None and refused.posted_to == (posted_to or request.path_info):
+        return refused.data
+    return None

@@ -1,9 +1,10 @@
 import time
 import zoneinfo
 from collections.abc import Callable
+from typing import NamedTuple
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -53,11 +54,21 @@ class RejectUnreadableInput:
         return self.get_response(request)
 
 
+class RefusedPost(NamedTuple):
+    posted_to: str  # the path the form was posted to
+    data: QueryDict
+
+
 class RefusedFormRedirect:
     """Post/redirect/get for refused forms too: a browser's form post that comes back as a 400
     page is kept in the session and shown by a 303 redirect to the page's own address (or the
-    address a view names in ``response.refused_at``), with the errors and what the user typed.
+    one a view names in ``request.shown_at``), with the errors and what the user typed.
     Reloading it then asks for that address again instead of posting the form a second time.
+
+    Switching the language on that page shows it again in the new language, errors and input
+    kept: the page's GET is given the refused post as ``request.refused_post``, which a view
+    binds its form to through ``common.forms.submitted`` (a GET never acts, so a form that
+    would pass by now is only shown filled in). Passwords are never kept.
 
     Only for a browser's own navigation (``Sec-Fetch-Mode: navigate``): a script or the API
     gets its 400 directly, as does a browser too old to say so."""
@@ -65,19 +76,31 @@ class RefusedFormRedirect:
     KEY = "refused_page"
     KEPT_SECONDS = 300
     SKIPPED = ("/api/", "/admin/")
+    NOT_KEPT = ("csrfmiddlewaretoken", "password")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
+    @classmethod
+    def show_again(cls, request: HttpRequest, path: str) -> None:
+        """The next visit to ``path`` shows its refused form again (after a language switch)."""
+        stored = request.session.get(cls.KEY)
+        if stored and stored["path"] == path:
+            request.session[cls.KEY] = {**stored, "again": True}
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
         if request.method == "GET" and session is not None and self.KEY in session:
-            stored = session.pop(self.KEY)
-            fresh = time.time() - stored.get("at", 0) < self.KEPT_SECONDS
-            if fresh and stored.get("path") == request.get_full_path():
-                replayed = HttpResponse(stored["html"], status=stored["status"])
-                patch_cache_control(replayed, no_store=True, private=True)
-                return replayed
+            stored = session[self.KEY]
+            here = time.time() - stored.get("at", 0) < self.KEPT_SECONDS and stored["path"] == request.get_full_path()
+            if here and not stored.get("shown"):
+                session[self.KEY] = {**stored, "shown": True}  # kept for a language switch
+                return self._no_store(HttpResponse(stored["html"], status=stored["status"]))
+            if here and stored.get("again"):
+                session[self.KEY] = {**stored, "again": False}
+                request.refused_post = RefusedPost(stored["posted_to"], QueryDict(stored["data"]))  # type: ignore[attr-defined]
+                return self._no_store(self.get_response(request))
+            del session[self.KEY]
         response = self.get_response(request)
         if (
             request.method == "POST"
@@ -88,9 +111,15 @@ class RefusedFormRedirect:
             and not response.streaming
             and not request.path.startswith(self.SKIPPED)
         ):
-            target = getattr(response, "refused_at", None) or request.get_full_path()
+            target = getattr(request, "shown_at", None) or request.get_full_path()
+            kept = request.POST.copy()
+            for name in list(kept):
+                if any(word in name for word in self.NOT_KEPT):
+                    del kept[name]
             session[self.KEY] = {
                 "path": target,
+                "posted_to": request.path_info,
+                "data": kept.urlencode(),
                 "html": response.content.decode(response.charset),
                 "status": response.status_code,
                 "at": time.time(),
@@ -98,4 +127,9 @@ class RefusedFormRedirect:
             redirect = HttpResponseRedirect(target)
             redirect.status_code = 303  # See Other: the browser asks for it with a GET
             return redirect
+        return response
+
+    @staticmethod
+    def _no_store(response: HttpResponse) -> HttpResponse:
+        patch_cache_control(response, no_store=True, private=True)
         return response

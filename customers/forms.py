@@ -54,6 +54,7 @@ class RFIForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Describe the project: goals, systems involved, constraints."),
+        error_messages={"min_length": _("Describe your need in at least 10 characters.")},
     )
     solution_area = forms.ChoiceField(label=_("Solution area"), choices=SolutionArea.choices)
     industry = forms.ChoiceField(label=_("Industry"), choices=Industry.choices)

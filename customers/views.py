@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common import numbers, ratelimit
+from common.forms import submitted
 from profiles.auth import PartnerRequest, partner_admin_required, partner_of
 from profiles.models import BusinessProfile, Location
 from referrals import rfis
@@ -86,11 +87,13 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = RFIForm(request.POST)
         if form.is_spam:
-            return _sent(_chosen(request))  # the page a real sender sees: nothing a bot could learn from
+            return _sent(_chosen(request.POST))  # the page a real sender sees: nothing a bot could learn from
         rate = f"{settings.RFI_RATE_LIMIT}/h"
         if ratelimit.exhausted(request, "rfi", rate=rate):
             messages.error(request, _("Too many requests from your network in the last hour. Please try again later."))
-            return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(request)}, status=429)
+            return render(
+                request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(request.POST)}, status=429
+            )
         if form.is_valid():
             ratelimit.count(request, "rfi", rate=rate)
             data = form.cleaned_data
@@ -110,7 +113,11 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
                 consent_to_share=True,
             )
             return _sent(data["locations"])
-        return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(request)}, status=400)
+        return _form_page(request, form, request.POST, status=400)
+    refused = submitted(request)
+    if refused is not None:  # shown again after a language switch
+        form = RFIForm(refused)
+        return _form_page(request, form, refused, status=400 if form.errors else 200)
 
     chosen_ids = numbers.ids(request.GET.getlist("location"))
     initial = {name: request.GET[name] for name in PREFILL if request.GET.get(name)}
@@ -147,8 +154,13 @@ def _locations(ids):
     return list(reachable_locations().filter(pk__in=ids).order_by("profile__partner__name"))
 
 
-def _chosen(request: HttpRequest):
-    return _locations(numbers.ids(request.POST.getlist("locations")))
+def _chosen(data: QueryDict):
+    return _locations(numbers.ids(data.getlist("locations")))
+
+
+def _form_page(request: HttpRequest, form: RFIForm, data: QueryDict, *, status: int) -> HttpResponse:
+    """The request form as the customer filled it in (``data``), with what is wrong."""
+    return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(data)}, status=status)
 
 
 def _rfi(token: str) -> RFI:

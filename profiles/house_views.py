@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from common.forms import add_errors
+from common.forms import add_errors, submitted
 
 from . import house
 from .auth import PartnerRequest, partner_admin_required, partner_of
@@ -27,7 +27,7 @@ def _my_profile(request: PartnerRequest, pk: int) -> BusinessProfile:
 def business_page(request: PartnerRequest) -> HttpResponse:
     """Every profile with why customers can or cannot find it, and a new one for a region."""
     partner = partner_of(request.user)
-    form = NewProfileForm(request.POST or None)
+    form = NewProfileForm(submitted(request))
     if request.method == "POST" and form.is_valid():
         try:
             profile = house.create_profile(by=request.user, **form.cleaned_data)
@@ -55,7 +55,7 @@ def business_page(request: PartnerRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_page(request: PartnerRequest, pk: int) -> HttpResponse:
     profile = _my_profile(request, pk)
-    form = ProfileForm(request.POST or None, instance=profile)
+    form = ProfileForm(submitted(request), instance=profile)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in [*ProfileForm.Meta.fields, "keywords"]}
         try:
@@ -78,8 +78,8 @@ def profile_page(request: PartnerRequest, pk: int) -> HttpResponse:
 
 def _location_page(request: PartnerRequest, profile: BusinessProfile, location: Location) -> HttpResponse:
     partner = partner_of(request.user)
-    form = LocationForm(request.POST or None, instance=location, partner=partner)
-    contacts = ContactFormSet(request.POST or None, instance=location, prefix="contacts")
+    form = LocationForm(submitted(request), instance=location, partner=partner)
+    contacts = ContactFormSet(submitted(request), instance=location, prefix="contacts")
     if request.method == "POST" and form.is_valid() and contacts.is_valid():
         try:
             location = house.save_location(form, contacts, by=request.user)

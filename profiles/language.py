@@ -1,6 +1,9 @@
 """The account's language: what a partner user's account says applies when they sign in,
 whatever their browser asks for, and switching the language on a page changes the account too.
 
+Switching the language on a page that shows a refused form shows that form again, in the new
+language, with what was typed (``common.middleware.RefusedFormRedirect``).
+
 Django's LocaleMiddleware reads the language cookie before the browser's Accept-Language, so
 signing in sets that cookie (``AccountLanguageMiddleware``) and the switch keeps both in step."""
 
@@ -14,6 +17,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.views.i18n import set_language as django_set_language
+
+from common.middleware import RefusedFormRedirect
 
 from .models import User
 
@@ -59,4 +64,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     chosen = request.method == "POST" and language in dict(settings.LANGUAGES)
     if chosen and user.is_authenticated and getattr(user, "language", language) != language:
         User.objects.filter(pk=user.pk).update(language=language)
+    if chosen:
+        # A form refused on that page is shown again, in the new language, with what was typed.
+        RefusedFormRedirect.show_again(request, request.POST.get("next", ""))
     return response

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common.forms import add_errors
+from common.forms import add_errors, submitted
 
 from . import team
 from .auth import PartnerRequest, partner_admin_required, partner_of
@@ -67,6 +67,10 @@ def team_page(request: PartnerRequest) -> HttpResponse:
                 return redirect("profiles:team")
         messages.error(request, _("Please correct the fields marked below."))
         return _team_page(request, form, status=400)
+    refused = submitted(request)
+    if refused is not None:  # shown again after a language switch
+        form = InviteForm(refused, partner=partner)
+        return _team_page(request, form, status=400 if form.errors else 200)
     return _team_page(request, InviteForm(partner=partner, initial={"language": request.user.language}))
 
 
@@ -76,7 +80,7 @@ def member_page(request: PartnerRequest, pk: int) -> HttpResponse:
     partner = partner_of(request.user)
     member = get_object_or_404(User.objects.people(), pk=pk, partner=partner)
     current = {"role": member.role, "locations": member.locations.all(), "is_active": member.is_active}
-    form = MemberForm(request.POST or None, partner=partner, initial=current)
+    form = MemberForm(submitted(request), partner=partner, initial=current)
     if request.method == "POST" and form.is_valid():
         try:
             team.update_member(member, by=request.user, **form.cleaned_data)
@@ -117,7 +121,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     problem = team.unusable_because(invitation, timezone.now())
     if problem:
         return render(request, "profiles/invitation_problem.html", {"problem": problem}, status=410)
-    form = AcceptInvitationForm(request.POST or None)
+    form = AcceptInvitationForm(submitted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

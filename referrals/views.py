@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common import csv_export
-from common.forms import add_errors
+from common.forms import add_errors, submitted
 from profiles.auth import PartnerRequest, partner_of, partner_required
 from profiles.models import User
 
@@ -264,6 +264,11 @@ def referral_detail(request: PartnerRequest, pk: int) -> HttpResponse:
     _read, first_time = ReferralRead.objects.get_or_create(user=request.user, referral=referral)
     if first_time:
         caching.opened_first_time(request.user)  # the inbox drops its "not opened" mark
+    for action in registry.allowed(referral, request.user):
+        refused = submitted(request, reverse("referrals:act", args=[referral.pk, action.name]))
+        if refused is not None:  # shown again after a language switch, in the new language
+            form = action.form(refused, referral=referral, action=action.name)
+            return _detail(request, referral, bound=form, status=400 if form.errors else 200)
     return _detail(request, referral)
 
 
@@ -274,6 +279,8 @@ def act(request: PartnerRequest, pk: int, action: str) -> HttpResponse:
     if action not in registry.ACTIONS:
         raise Http404
     chosen = registry.ACTIONS[action]
+    # What this answer shows is the referral's page: its language switch and a refused form go there.
+    request.shown_at = reverse("referrals:detail", args=[referral.pk])  # type: ignore[attr-defined]
     form = chosen.form(request.POST, referral=referral, action=action)
     if form.is_valid() and chosen.confirm and request.POST.get("confirmed") != "yes":
         # Asked once more before what cannot be undone; the answer posts the same form again.
@@ -299,6 +306,4 @@ def act(request: PartnerRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, str(ReferralConflict(referral)))
         return redirect("referrals:detail", pk=referral.pk)
     messages.error(request, _("Please correct the fields marked below."))
-    response = _detail(request, referral, bound=form, status=400)
-    response.refused_at = reverse("referrals:detail", args=[referral.pk])  # type: ignore[attr-defined]
-    return response
+    return _detail(request, referral, bound=form, status=400)

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common.forms import add_errors
+from common.forms import add_errors, submitted
 from profiles.auth import PartnerRequest, partner_admin_required, partner_of
 
 from . import endpoints
@@ -27,7 +27,7 @@ def _endpoint(request: PartnerRequest, pk: int) -> Endpoint:
 @require_http_methods(["GET", "POST"])
 def endpoints_page(request: PartnerRequest) -> HttpResponse:
     partner = partner_of(request.user)
-    form = EndpointForm(request.POST or None)
+    form = EndpointForm(submitted(request))
     secret, status = "", 200
     if request.method == "POST":
         status = 400
@@ -73,7 +73,7 @@ def _endpoint_page(request, endpoint: Endpoint, form, *, secret: str = "", statu
 @require_http_methods(["GET", "POST"])
 def endpoint_page(request: PartnerRequest, pk: int) -> HttpResponse:
     endpoint = _endpoint(request, pk)
-    form = EditEndpointForm(request.POST or None, initial=_current(endpoint))
+    form = EditEndpointForm(submitted(request), initial=_current(endpoint))
     if request.method == "POST":
         if form.is_valid():
             try:
