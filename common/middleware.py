@@ -71,7 +71,11 @@ class RefusedFormRedirect:
     would pass by now is only shown filled in). Passwords are never kept.
 
     Only for a browser's own navigation (``Sec-Fetch-Mode: navigate``): a script or the API
-    gets its 400 directly, as does a browser too old to say so."""
+    gets its 400 directly, as does a browser too old to say so.
+
+    A page whose address is itself a secret (an invitation or a password-reset link) calls
+    ``address_is_secret(request)``: its refused form is answered 400 at once, so the address,
+    which the page's HTML repeats, never rests in the session table."""
 
     KEY = "refused_page"
     KEPT_SECONDS = 300
@@ -80,6 +84,10 @@ class RefusedFormRedirect:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+
+    @staticmethod
+    def address_is_secret(request: HttpRequest) -> None:
+        request.address_is_secret = True  # type: ignore[attr-defined]
 
     @classmethod
     def show_again(cls, request: HttpRequest, path: str) -> None:
@@ -110,6 +118,7 @@ class RefusedFormRedirect:
             and response.get("Content-Type", "").startswith("text/html")
             and not response.streaming
             and not request.path.startswith(self.SKIPPED)
+            and not getattr(request, "address_is_secret", False)
         ):
             target = getattr(request, "shown_at", None) or request.get_full_path()
             kept = request.POST.copy()

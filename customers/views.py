@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from common import numbers, ratelimit
 from common.forms import submitted
+from common.middleware import RefusedFormRedirect
 from profiles.auth import PartnerRequest, partner_admin_required, partner_of
 from profiles.models import BusinessProfile, Location
 from referrals import rfis
@@ -163,14 +164,16 @@ def _form_page(request: HttpRequest, form: RFIForm, data: QueryDict, *, status: 
     return render(request, "customers/rfi_form.html", {"form": form, "chosen": _chosen(data)}, status=status)
 
 
-def _rfi(token: str) -> RFI:
-    """The request behind a private link; an unknown or revoked link (an erased customer's) is a 404."""
+def _rfi(request: HttpRequest, token: str) -> RFI:
+    """The request behind a private link; an unknown or revoked link (an erased customer's) is a 404.
+    The link is a secret: a refused form on its pages is not kept in the session."""
+    RefusedFormRedirect.address_is_secret(request)
     return get_object_or_404(RFI.objects.by_status_token(token).select_related("customer"))
 
 
 @never_cache  # the customer's own request, behind a private link
 def rfi_status(request: HttpRequest, token: str) -> HttpResponse:
-    rfi = _rfi(token)
+    rfi = _rfi(request, token)
     referrals = [
         (referral, CUSTOMER_STATUS[State(referral.state)])
         for referral in rfi.referrals.select_related("partner", "location").order_by("partner__name")
@@ -197,7 +200,7 @@ def send_to_another(request: HttpRequest, token: str, location: int) -> HttpResp
     """One more partner for the same request, from the status page or the email's link: a page
     that names the partner and sends with one button (a link alone never sends: mail scanners
     follow links)."""
-    rfi = _rfi(token)
+    rfi = _rfi(request, token)
     office = get_object_or_404(Location.objects.select_related("profile__partner"), pk=location)
     error = ""
     if request.method == "POST":
@@ -223,7 +226,7 @@ def send_to_another(request: HttpRequest, token: str, location: int) -> HttpResp
 @never_cache
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, token: str) -> HttpResponse:
-    rfi = _rfi(token)
+    rfi = _rfi(request, token)
     if request.method == "POST":
         changed = rfis.withdraw_rfi(rfi)
         if changed:

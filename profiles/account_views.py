@@ -3,17 +3,25 @@ owner of an account whose sign-in is paused."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.utils import reset as reset_sign_in_failures
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView
 
 from common import ratelimit
+from common.middleware import RefusedFormRedirect
 
 from .forms import OutboxPasswordResetForm
 
@@ -41,14 +49,32 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Choosing a new password through the emailed link proves the account is yours: it lifts a
-    sign-in pause (django-axes) that others' wrong guesses caused, and signs you in."""
+    sign-in pause (django-axes) that others' wrong guesses caused, and signs you in.
+
+    The form stays at the link's own address. Django's view moves the token into the session
+    and redirects to ``.../set-password/`` so that the token cannot leak in a Referer header;
+    here no page sends a Referer beyond its own origin (``SECURE_REFERRER_POLICY``) and none
+    loads anything from elsewhere, while a token in the session would rest readable in the
+    database (sessions are signed, not encrypted) for as long as the link is valid."""
 
     post_reset_login = True
     post_reset_login_backend = "profiles.auth.PortalBackend"
     success_url = reverse_lazy("home")
 
+    @method_decorator(sensitive_post_parameters())
+    @method_decorator(never_cache)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        RefusedFormRedirect.address_is_secret(request)
+        self.user = self.get_user(kwargs["uidb64"])
+        self.validlink = self.user is not None and self.token_generator.check_token(self.user, kwargs["token"])
+        if self.validlink:
+            return FormView.dispatch(self, request, *args, **kwargs)
+        return self.render_to_response(self.get_context_data())  # "This link has expired or was already used"
+
     def form_valid(self, form) -> HttpResponse:
-        response = super().form_valid(form)
+        user = form.save()
+        auth_login(self.request, user, self.post_reset_login_backend)
+        response = FormView.form_valid(self, form)
         reset_sign_in_failures(username=form.user.get_username())
         messages.success(self.request, _("Your new password is set, and you are signed in."))
         return response

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.forms import add_errors, submitted
+from common.middleware import RefusedFormRedirect
 
 from . import team
 from .auth import PartnerRequest, partner_admin_required, partner_of
@@ -112,6 +113,7 @@ def changes_page(request: PartnerRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The invited colleague chooses a username and a password, and is signed in."""
+    RefusedFormRedirect.address_is_secret(request)  # the token is in the address
     invitation = Invitation.objects.by_token(token).select_related("partner").first()
     if invitation is None:
         raise Http404
