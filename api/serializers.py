@@ -70,6 +70,9 @@ class RequestSummarySerializer(serializers.Serializer):
     company_size = serializers.CharField(source="rfi.company_size")
     region = serializers.CharField(source="rfi.region")
     budget_range = serializers.CharField(source="rfi.budget_range")
+    budget_currency = serializers.CharField(
+        source="rfi.budget_currency", help_text="The currency the customer saw the budget bands in (ISO 4217)."
+    )
     timeline = serializers.CharField(source="rfi.timeline")
     consent_to_share = serializers.BooleanField(source="rfi.consent_to_share")
     created_at = serializers.DateTimeField(source="rfi.created_at")

@@ -34,7 +34,7 @@ BOM = "\ufeff"
 def lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield BOM
-    yield writer.writerow([safe_cell(name) for name in header])
+    yield writer.writerow([safe_cell(str(name)) for name in header])  # lazy labels, translated now
     for row in rows:
         yield writer.writerow([safe_cell(value) for value in row])
 

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from common import money
 from profiles.choices import CompanySize, Industry, Region, SolutionArea
 from profiles.models import Location, phone_validator
 from referrals import rfis
@@ -56,11 +57,16 @@ class RFIForm(forms.Form):
         help_text=_("Describe the project: goals, systems involved, constraints."),
         error_messages={"min_length": _("Describe your need in at least 10 characters.")},
     )
-    solution_area = forms.ChoiceField(label=_("Solution area"), choices=SolutionArea.choices)
-    industry = forms.ChoiceField(label=_("Industry"), choices=Industry.choices)
-    company_size = forms.ChoiceField(label=_("Company size"), choices=CompanySize.choices)
-    region = forms.ChoiceField(label=_("Region"), choices=Region.choices)
+    # Each starts at "Choose…" unless the search said it: a search for any size must not
+    # become "1–49 employees" because the browser shows the first option.
+    solution_area = forms.ChoiceField(label=_("Solution area"), choices=_choices(SolutionArea.choices, _("Choose…")))
+    industry = forms.ChoiceField(label=_("Industry"), choices=_choices(Industry.choices, _("Choose…")))
+    company_size = forms.ChoiceField(label=_("Company size"), choices=_choices(CompanySize.choices, _("Choose…")))
+    region = forms.ChoiceField(label=_("Region"), choices=_choices(Region.choices, _("Choose…")))
     budget_range = forms.ChoiceField(label=_("Budget range"), choices=BudgetRange.choices, initial=BudgetRange.UNKNOWN)
+    # The bands are offered in the currency of the customer's language; the form carries which,
+    # so the partner sees the band as the customer saw it.
+    budget_currency = forms.CharField(widget=forms.HiddenInput, required=False, max_length=3)
     timeline = forms.ChoiceField(label=_("Timeline"), choices=Timeline.choices, initial=Timeline.QUARTER)
     contact_name = forms.CharField(label=_("Your name"), max_length=200)
     company_name = forms.CharField(label=_("Company"), max_length=200)
@@ -75,9 +81,20 @@ class RFIForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        currency = self.data.get("budget_currency") if self.is_bound else None
+        if currency not in money.BUDGET_LIMITS:
+            currency = money.budget_currency()
+        self.initial["budget_currency"] = currency
+        budget = self.fields["budget_range"]
+        assert isinstance(budget, forms.ChoiceField)
+        budget.choices = BudgetRange.choices_in(currency)
         locations = self.fields["locations"]
         assert isinstance(locations, forms.ModelMultipleChoiceField)
         locations.queryset = reachable_locations()
+
+    def clean_budget_currency(self) -> str:
+        currency = self.cleaned_data["budget_currency"]
+        return currency if currency in money.BUDGET_LIMITS else money.budget_currency()
 
     def clean_need(self) -> str:
         need = self.cleaned_data["need"].strip()

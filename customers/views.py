@@ -46,9 +46,22 @@ PREFILL = ("solution_area", "industry", "company_size", "region")
 
 
 def partner_search(request: HttpRequest) -> HttpResponse:
+    """The search, and below it the results, where the customer picks an office per partner
+    and goes on to write one request to all of them (``write``). Going on with no office
+    chosen stays here, with the results and a message, rather than opening an empty request."""
     form = SearchForm(request.GET or None)
     matches = matching.search(form.needs()) if request.GET else []
-    return render(request, "customers/search.html", {"form": form, "matches": matches, "searched": bool(request.GET)})
+    status = 200
+    if "write" in request.GET:
+        chosen = numbers.ids(request.GET.getlist("location"))
+        if chosen:
+            wanted = getattr(form, "cleaned_data", {})
+            query = [("location", pk) for pk in chosen] + [(name, wanted[name]) for name in PREFILL if wanted.get(name)]
+            return redirect(f"{reverse('rfi_new')}?{urlencode(query)}")
+        form.add_error(None, _("Choose the office to contact for at least one partner, then write your request."))
+        status = 400
+    context = {"form": form, "matches": matches, "searched": bool(request.GET)}
+    return render(request, "customers/search.html", context, status=status)
 
 
 def _partner_page(request: HttpRequest, profile: BusinessProfile, locations, *, preview: bool) -> HttpResponse:
@@ -110,6 +123,7 @@ def new_rfi(request: HttpRequest) -> HttpResponse:
                 company_size=data["company_size"],
                 region=data["region"],
                 budget_range=data["budget_range"],
+                budget_currency=data["budget_currency"],
                 timeline=data["timeline"],
                 consent_to_share=True,
             )

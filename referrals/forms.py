@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common import money
 from common.forms import DateInput
 from profiles.choices import Currency
 from profiles.models import User
@@ -74,7 +75,11 @@ class EstimateForm(AcceptForm):
     def __init__(self, *args, referral: Referral, **kwargs) -> None:
         initial = kwargs.setdefault("initial", {})
         initial.update(
-            {"deal_value": referral.deal_value, "currency": referral.currency, "close_date": referral.close_date}
+            {
+                "deal_value": money.form_amount(referral.deal_value, referral.currency),
+                "currency": referral.currency,
+                "close_date": referral.close_date,
+            }
         )
         super().__init__(*args, referral=referral, **kwargs)
 
@@ -132,7 +137,9 @@ class WonForm(ActionForm):
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
 
     def __init__(self, *args, referral: Referral, **kwargs) -> None:
-        kwargs.setdefault("initial", {}).update({"currency": referral.currency, "final_value": referral.deal_value})
+        kwargs.setdefault("initial", {}).update(
+            {"currency": referral.currency, "final_value": money.form_amount(referral.deal_value, referral.currency)}
+        )
         super().__init__(*args, referral=referral, **kwargs)
 
     def clean(self):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, Transition, transition
 
-from common import tokens
+from common import money, tokens
 from common.choices import ChoiceLabelsMixin
 from profiles.choices import CompanySize, Currency, Industry, Language, Region, SolutionArea
 
@@ -50,11 +50,30 @@ class Source(models.TextChoices):
 
 
 class BudgetRange(models.TextChoices):
+    """Four bands, the same in every currency; ``label_in`` writes a band in the currency the
+    customer saw it in (these labels, in US dollars, are for the operators' filters)."""
+
     UNKNOWN = "unknown", _("Not decided yet")
     SMALL = "small", _("Under US$10,000")
     MEDIUM = "medium", _("US$10,000–50,000")
     LARGE = "large", _("US$50,000–250,000")
     XLARGE = "xlarge", _("Over US$250,000")
+
+    @classmethod
+    def label_in(cls, band: str, currency: str) -> str:
+        if currency not in money.BUDGET_LIMITS or band not in cls.values or band == cls.UNKNOWN:
+            return str(cls(band).label) if band in cls.values else band
+        low, middle, high = (money.compact(limit, currency) for limit in money.BUDGET_LIMITS[currency])
+        return {
+            cls.SMALL: _("Under %(amount)s") % {"amount": low},
+            cls.MEDIUM: _("%(low)s–%(high)s") % {"low": low, "high": middle},
+            cls.LARGE: _("%(low)s–%(high)s") % {"low": middle, "high": high},
+            cls.XLARGE: _("Over %(amount)s") % {"amount": high},
+        }[cls(band)]
+
+    @classmethod
+    def choices_in(cls, currency: str) -> list[tuple[str, str]]:
+        return [(band, cls.label_in(band, currency)) for band in cls.values]
 
 
 class Timeline(models.TextChoices):
@@ -146,6 +165,13 @@ class RFI(ChoiceLabelsMixin, models.Model):
     budget_range = models.CharField(
         _("budget range"), max_length=16, choices=BudgetRange.choices, default=BudgetRange.UNKNOWN
     )
+    budget_currency = models.CharField(
+        _("budget currency"),
+        max_length=3,
+        choices=Currency.choices,
+        default=Currency.USD,
+        help_text=_("The currency the customer saw the budget bands in."),
+    )
     timeline = models.CharField(_("timeline"), max_length=16, choices=Timeline.choices, default=Timeline.RESEARCHING)
     consent_to_share = models.BooleanField(
         _("consent to share contact details"),
@@ -201,6 +227,10 @@ class RFI(ChoiceLabelsMixin, models.Model):
         if self.status_digest is None and self.status_salt:
             self.status_digest = tokens.digest_of(self.status_token)
         super().save(*args, **kwargs)
+
+    def get_budget_range_display(self) -> str:  # type: ignore[no-redef]
+        """The band in the currency the customer chose it in, in the reader's language."""
+        return BudgetRange.label_in(self.budget_range, self.budget_currency)
 
     @property
     def status_token(self) -> str:

@@ -48,8 +48,8 @@ def sorted_rows(rows: list[PartnerRow], order: str) -> list[PartnerRow]:
 
 
 REPORT_COLUMNS = [
-    "partner", "received", "answered_within_24h", "share_within_24h", "median_response_hours", "won", "lost",
-    "win_rate", "failed", "expired", "won_value",
+    _("Partner"), _("Received"), _("Answered within 24 h"), _("Share answered within 24 h"),
+    _("Median response (hours)"), _("Won"), _("Lost"), _("Win rate"), _("Failed"), _("Expired"), _("Won value"),
 ]  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from common import csv_export
@@ -153,10 +154,15 @@ def _sortable_columns(filters: inbox.Filters) -> dict[str, dict]:
     return shown
 
 
+# The header row is in the reader's language (a spreadsheet is read by people); the values
+# keep the codes the API and the filters use, so a pivot table or a CRM import stays stable.
 EXPORT_COLUMNS = [
-    "id", "state", "source", "received_at", "first_response_at", "closed_at", "location", "need", "solution_area",
-    "industry", "company_size", "region", "deal_value", "currency", "close_date", "final_value", "decline_reason",
-    "lost_reason", "not_interested_reason", "customer_name", "customer_company", "customer_email", "customer_phone",
+    _lazy("Referral number"), _lazy("State"), _lazy("Source"), _lazy("Received"), _lazy("First response"),
+    _lazy("Closed"), _lazy("Location"), _lazy("Need"), _lazy("Solution area"), _lazy("Industry"),
+    _lazy("Company size"), _lazy("Region"), _lazy("Estimated deal value"), _lazy("Currency"),
+    _lazy("Estimated close date"), _lazy("Final deal value"), _lazy("Decline reason"), _lazy("Lost reason"),
+    _lazy("Not interested reason"), _lazy("Customer name"), _lazy("Customer company"), _lazy("Customer email"),
+    _lazy("Customer phone"),
 ]  # fmt: skip
 
 

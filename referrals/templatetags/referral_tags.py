@@ -4,8 +4,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from common import money
 
 register = template.Library()
 
@@ -26,7 +28,13 @@ def duration(value: timedelta | None) -> str:
 
 
 def _amount(value: str, currency: str) -> str:
-    return f"{number_format(Decimal(value), 2, force_grouping=True)} {currency}"
+    return money.money(Decimal(value), currency)
+
+
+@register.filter(name="money")
+def money_filter(value: Decimal | None, currency: str) -> str:
+    """``{{ referral.deal_value|money:referral.currency }}``: ¥4,800,000, $12,500.00."""
+    return money.money(value, currency)
 
 
 @register.filter

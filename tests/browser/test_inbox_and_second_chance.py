@@ -98,7 +98,9 @@ def test_the_inbox_sorts_by_urgency_and_filters_by_location_and_value_with_the_c
     with page.expect_download() as download:
         page.get_by_role("link", name=w["csv"]).click()
     body = download.value.path().read_text(encoding="utf-8-sig")
-    assert sorted(int(row["id"]) for row in csv.DictReader(io.StringIO(body))) == sorted([deals[1].pk, deals[3].pk])
+    assert sorted(int(row["Referral number"]) for row in csv.DictReader(io.StringIO(body))) == sorted(
+        [deals[1].pk, deals[3].pk]
+    )
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])

@@ -43,6 +43,7 @@ WORDS = {
         "estimate_updated": "Estimate updated",
         "confirm_skip": "Yes: Not interested",
         "skip_question": "The referral is archived",
+        "yen": "¥",
     },
     "ja": {
         "interested": "興味あり",
@@ -72,6 +73,7 @@ WORDS = {
         "estimate_updated": "見積もりを更新",
         "confirm_skip": "はい: 興味なし",
         "skip_question": "アーカイブ",
+        "yen": "￥",
     },
 }
 
@@ -133,16 +135,17 @@ def test_interested_then_accept_with_bad_input_corrected_then_won(new_page, sign
     page.get_by_label(w["close_date"]).fill((timezone.localdate() + timedelta(days=30)).isoformat())
     click(page, w["accept"])
     assert state(page) == w["negotiating"]
-    assert "2,500,000.00 JPY" in page.locator("#deal").inner_text()
+    assert f"{w['yen']}2,500,000" in page.locator("#deal").inner_text()
 
     # The deal moves: a new estimate, recorded on the timeline with what it was.
     page.get_by_label(w["value"]).fill("3100000")
     page.get_by_label(w["close_date"]).fill((timezone.localdate() + timedelta(days=75)).isoformat())
     click(page, w["update_estimate"])
-    assert "3,100,000.00 JPY" in page.locator("#deal").inner_text()
+    assert f"{w['yen']}3,100,000" in page.locator("#deal").inner_text()
     timeline = page.locator("#timeline").inner_text()
-    assert w["estimate_updated"] in timeline and "2,500,000.00 JPY" in timeline
+    assert w["estimate_updated"] in timeline and f"{w['yen']}2,500,000" in timeline
 
+    expect(page.get_by_label(w["final_value"])).to_have_value("3100000")  # yen have no decimals
     page.get_by_label(w["final_value"]).fill("2600000")
     click(page, w["won"])
     assert state(page) == w["state_won"]

@@ -187,3 +187,25 @@ def test_a_limited_search_keeps_the_best_records_among_equal_fits(db):
         history(BusinessProfile.objects.get(partner__name=name).partner, failed=3)
     needs = matching.Needs(solution_area="security", industry="healthcare")
     assert names(matching.search(needs, limit=3)) == ["E Better fit", "C Fast", "D Fast"]
+
+
+def test_going_on_with_no_office_chosen_stays_on_the_results_with_a_message(client, db):
+    profile("Sakura", solution_areas=["cloud_infrastructure"])
+    search = {"region": "JP", "solution_area": "cloud_infrastructure", "keywords": "", "company_size": ""}
+    refused = client.get(reverse("partners:search"), {**search, "location": "", "write": "1"})
+    page = refused.content.decode()
+    assert refused.status_code == 400 and 'id="error-summary"' in page
+    assert "Choose the office to contact for at least one partner" in page
+    assert names(refused.context["matches"]) == ["Sakura"]  # the results are still there to choose from
+
+
+def test_a_search_for_any_size_leaves_the_size_to_choose_on_the_request_form(client, db):
+    office = profile("Sakura", solution_areas=["cloud_infrastructure"]).locations.get()
+    search = {"region": "JP", "solution_area": "cloud_infrastructure", "company_size": ""}
+    going_on = client.get(reverse("partners:search"), {**search, "location": office.pk, "write": "1"})
+    assert going_on.status_code == 302
+    form = client.get(going_on["Location"]).context["form"]
+    assert form["solution_area"].value() == "cloud_infrastructure" and form["region"].value() == "JP"
+    assert form["company_size"].value() in (None, "")  # not "1–49 employees" because it comes first
+    page = client.get(going_on["Location"]).content.decode()
+    assert '<option value="" selected>Choose…</option>' in page

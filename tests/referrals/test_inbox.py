@@ -159,7 +159,7 @@ def test_the_csv_follows_the_filters(signed_in, partner):
     make_referral(partner, solution_area="security")
     response = signed_in.get(reverse("referrals:export"), {"tab": "new", "location": tokyo.pk, "area": "security"})
     body = b"".join(response.streaming_content).decode("utf-8-sig")
-    assert [int(row["id"]) for row in csv.DictReader(io.StringIO(body))] == [wanted.pk]
+    assert [int(row["Referral number"]) for row in csv.DictReader(io.StringIO(body))] == [wanted.pk]
     # The list page links to the CSV of the view it shows.
     page = signed_in.get(INBOX, {"tab": "new", "area": "security"}).content.decode()
     assert 'href="/referrals/export.csv?tab=new&amp;area=security"' in page

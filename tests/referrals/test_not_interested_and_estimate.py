@@ -77,7 +77,7 @@ def test_a_negotiating_estimate_is_updated_with_the_old_one_on_the_timeline(clie
     referral.refresh_from_db()
     assert (referral.deal_value, referral.currency, referral.close_date) == (1_500_000, "USD", new_date)
     page = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
-    assert "Estimate updated" in page and "Previous estimate" in page and "1,000,000.00 JPY" in page
+    assert "Estimate updated" in page and "Previous estimate" in page and "¥1,000,000" in page
     # In the past, the estimate is refused with the page's message; on a won deal it is a conflict.
     refused = post(client, referral, "update_estimate", deal_value="2", currency="USD", close_date="2020-01-01")
     assert "cannot be in the past" in refused.content.decode()

@@ -93,7 +93,7 @@ def test_the_timeline_shows_what_each_step_recorded(client, owner, partner):
     lifecycle.mark_lost(referral, by=owner, reason="competitor", note="Went with a bigger firm")
     client.force_login(owner)
     page = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
-    assert "4,800,000.00 JPY" in page and str(close.year) in page
+    assert "¥4,800,000" in page and str(close.year) in page
     assert "Chose a competitor" in page and "Went with a bigger firm" in page
 
 

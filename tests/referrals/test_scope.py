@@ -58,7 +58,7 @@ def test_a_referral_user_sees_only_their_locations_referrals(client, partner, tw
     assert client.get(reverse("referrals:detail", args=[referrals["tokyo"][0].pk])).status_code == 200
 
     export = b"".join(client.get(reverse("referrals:export")).streaming_content).decode("utf-8-sig")
-    assert {int(row["id"]) for row in csv.DictReader(io.StringIO(export))} == tokyo_ids
+    assert {int(row["Referral number"]) for row in csv.DictReader(io.StringIO(export))} == tokyo_ids
     insights = client.get(reverse("insights")).content.decode()
     assert "(0 / 2)" in insights  # two received, none answered yet
     assert "Osaka office" not in insights  # nor offered as a filter

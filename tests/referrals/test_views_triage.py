@@ -416,8 +416,10 @@ def test_the_export_streams_the_partners_own_referrals_with_the_lists_filters(si
     response = signed_in.get(reverse("referrals:export"), {"tab": "evaluating"})
     assert response["Content-Disposition"] == 'attachment; filename="referrals.csv"'
     rows = read_csv(response)
-    assert [(row["id"], row["state"], row["customer_email"]) for row in rows] == [
+    assert [(row["Referral number"], row["State"], row["Customer email"]) for row in rows] == [
         (str(interested.pk), "evaluating", "hanako@yamada.example")
     ]
     archived = read_csv(signed_in.get(reverse("referrals:export"), {"tab": "archived", "q": "erp"}))
-    assert [(row["id"], row["customer_email"]) for row in archived] == [(str(skipped.pk), "")]  # never said Interested
+    assert [(row["Referral number"], row["Customer email"]) for row in archived] == [
+        (str(skipped.pk), "")
+    ]  # never said Interested

@@ -41,9 +41,9 @@ def test_the_partners_export_neutralises_what_customers_typed(client, partner, o
     client.force_login(owner)
     header, row = rows_of(client.get(reverse("referrals:export"), {"tab": "evaluating"}))
     cells = dict(zip(header, row, strict=True))
-    for column in ("need", "customer_name", "customer_company"):
+    for column in ("Need", "Customer name", "Customer company"):
         assert cells[column] == "'" + formula, column
-    assert cells["customer_phone"] == "'" + formula[:30]
+    assert cells["Customer phone"] == "'" + formula[:30]
     no_cell_is_a_formula([header, row])
 
 
@@ -56,8 +56,14 @@ def test_the_operators_report_neutralises_partner_names(client, operator):
     no_cell_is_a_formula(rows)
 
 
-def test_the_csv_starts_with_a_byte_order_mark_for_excel(client, owner, partner):
-    make_referral(partner)
+def test_the_csv_starts_with_a_byte_order_mark_for_excel_and_speaks_the_readers_language(client, owner, partner):
+    referral = make_referral(partner)
     client.force_login(owner)
     body = b"".join(client.get(reverse("referrals:export")).streaming_content)
-    assert body.startswith("\ufeff".encode()) and body[3:5] == b"id"
+    assert body.startswith("\ufeff".encode()) and body[3:].startswith(b"Referral number,State,")
+    owner.language = "ja"
+    owner.save()
+    client.force_login(owner)
+    body = b"".join(client.get(reverse("referrals:export")).streaming_content).decode("utf-8-sig")
+    header, row = body.splitlines()[:2]
+    assert header.startswith("紹介番号,状態,") and row.startswith(f"{referral.pk},new,")  # values keep their codes
