@@ -30,6 +30,7 @@ def pages(owner, operator, scoped, viewer) -> dict[str, tuple[Client | None, str
     scoped = scoped or scoped_user(owner.partner, evaluating.location)
     return {
         "search": (None, "/partners/?region=JP&solution_area=cloud_infrastructure", None),
+        "search, no office chosen": (None, "/partners/?region=JP&solution_area=cloud_infrastructure&write=1", None),
         "partner": (None, f"/partners/{evaluating.location.profile_id}/", None),
         "request form": (None, f"/requests/new/?location={evaluating.location_id}", None),
         "request form, refused": (None, "/requests/new/", {"locations": [evaluating.location_id]}),
