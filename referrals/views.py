@@ -270,7 +270,8 @@ def referral_detail(request: PartnerRequest, pk: int) -> HttpResponse:
     _read, first_time = ReferralRead.objects.get_or_create(user=request.user, referral=referral)
     if first_time:
         caching.opened_first_time(request.user)  # the inbox drops its "not opened" mark
-    for action in registry.allowed(referral, request.user):
+    shown_again = getattr(request, "refused_post", None) is not None  # after a language switch
+    for action in registry.allowed(referral, request.user) if shown_again else ():
         refused = submitted(request, reverse("referrals:act", args=[referral.pk, action.name]))
         if refused is not None:  # shown again after a language switch, in the new language
             form = action.form(refused, referral=referral, action=action.name)
