@@ -31,7 +31,7 @@ class _Echo:
 BOM = "\ufeff"
 
 
-def lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+def lines(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield BOM
     yield writer.writerow([safe_cell(str(name)) for name in header])  # lazy labels, translated now
@@ -39,7 +39,7 @@ def lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]
         yield writer.writerow([safe_cell(value) for value in row])
 
 
-def download(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> StreamingHttpResponse:
+def download(filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> StreamingHttpResponse:
     response = StreamingHttpResponse(lines(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

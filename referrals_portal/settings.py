@@ -220,6 +220,10 @@ STORAGES = {
 # --- Email ----------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="filemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+if DEBUG and EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
+    # Locally, one readable .eml file a message, named by time and recipient, and shown at
+    # /dev/mail/ (devtools.mail). Named by its path only: with DEBUG off nothing loads devtools.
+    EMAIL_BACKEND = "devtools.mail.EmailBackend"
 # django-environ drops the leading slash of filemail:///var/mail; an email folder is absolute.
 EMAIL_FILE_PATH = (
     "/" + _email["EMAIL_FILE_PATH"].lstrip("/") if _email.get("EMAIL_FILE_PATH") else str(VAR_DIR / "mail")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -31,3 +32,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.DEBUG:
+    # The local mail folder in the browser (devtools.mail_views), on a developer's machine only:
+    # with DEBUG off it is not routed, and nothing imports devtools.
+    urlpatterns.append(path("dev/mail/", include("devtools.mail_urls")))

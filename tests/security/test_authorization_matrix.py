@@ -113,6 +113,11 @@ PAGES = {
     "api:docs": everyone(OK),
     "api:not_found": everyone(NOT_FOUND),
     **{name: everyone(UNAUTHORIZED) for name in API_ROUTES},
+    # The local mail pages exist with DEBUG on only (not here): a developer's machine, no
+    # sign-in. tests/test_local_mail.py asks them with DEBUG on, by these entries.
+    "dev_mail:list": everyone(OK),
+    "dev_mail:message": everyone(OK),
+    "dev_mail:raw": everyone(OK),
 }
 
 # POST answers of the portal's own URLs that accept POST: {role: (answer, the referral's state
@@ -162,7 +167,7 @@ GET_ONLY = {
     "home", "password_change_done", "password_reset_done", "password_reset_complete", "referrals:list",
     "referrals:export", "referrals:dashboard", "referrals:detail", "partners:search", "partners:profile",
     "partners:preview", "insights", "rfi_status", "rfi_sent", "profiles:changes", "api:schema", "api:docs", "api:me",
-    "api:referrals", "api:timeline", "api:events", "api:not_found",
+    "api:referrals", "api:timeline", "api:events", "api:not_found", "dev_mail:list", "dev_mail:message", "dev_mail:raw",
 }  # fmt: skip
 
 # What the admin answers superusers with, where it is not 200.
