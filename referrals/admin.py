@@ -10,18 +10,20 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_fsm import has_transition_perm
 
+from common import money
 from common.forms import add_errors
 from profiles.choices import Language
 from profiles.models import Location, User
 
 from . import lifecycle, privacy, registry, rfis
-from .models import RFI, BlockedSender, Customer, Referral, ReferralEvent, Source, State
+from .models import RFI, ActorKind, BlockedSender, Customer, Referral, ReferralEvent, Source, State
 from .report import report_view
+from .templatetags.referral_tags import recorded as recorded_values
 
 
 def _when(moment) -> str:
@@ -29,13 +31,50 @@ def _when(moment) -> str:
 
 
 class ReferralEventInline(admin.TabularInline):
+    """The referral's history as its partner reads it on the portal: the step's label and the
+    states' names (``New → Evaluating``), never their codes."""
+
     model = ReferralEvent
-    fields = ("created_at", "from_state", "to_state", "action", "actor_kind", "actor", "note")
+    template = "admin/edit_inline/records.html"
+    fields = ("created_at", "step", "states", "by", "recorded", "note_shown")
     readonly_fields = fields
     extra = 0
     can_delete = False
     ordering = ("created_at", "id")
     verbose_name_plural = _("History")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("action"))
+    def step(self, event: ReferralEvent) -> str:
+        return event.get_action_display()
+
+    @admin.display(description=_("State"))
+    def states(self, event: ReferralEvent) -> str:
+        if event.from_state and event.from_state != event.to_state:
+            return f"{event.get_from_state_display()} → {event.get_to_state_display()}"
+        return event.get_to_state_display()
+
+    @admin.display(description=_("by"))
+    def by(self, event: ReferralEvent) -> str:
+        kind = event.get_actor_kind_display()
+        if event.actor is None:
+            return kind
+        name = event.actor.get_full_name() or event.actor.get_username()
+        return _("%(name)s (%(kind)s)") % {"name": name, "kind": kind}
+
+    @admin.display(description=_("details"))
+    def recorded(self, event: ReferralEvent):
+        shown = recorded_values(event)
+        if not shown:
+            return "—"
+        return format_html('<dl class="recorded">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", shown))
+
+    @admin.display(description=_("Note"))
+    def note_shown(self, event: ReferralEvent) -> str:
+        # The sweeps' notes are for the log; their step's label says it (as on the portal).
+        return event.note if event.note and event.actor_kind != ActorKind.SYSTEM else "—"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -170,16 +209,15 @@ class ReferralAdmin(admin.ModelAdmin):
     def estimate(self, referral: Referral) -> str:
         if referral.deal_value is None:
             return "—"
-        return _("%(value)s %(currency)s, closing by %(date)s") % {
-            "value": number_format(referral.deal_value, 2, force_grouping=True),
-            "currency": referral.currency,
+        return _("%(amount)s, closing by %(date)s") % {
+            "amount": money.money(referral.deal_value, referral.currency),
             "date": date_format(referral.close_date, "DATE_FORMAT") if referral.close_date else "—",
         }
 
     @admin.display(description=_("outcome"))
     def outcome(self, referral: Referral) -> str:
         if referral.final_value is not None:
-            return f"{number_format(referral.final_value, 2, force_grouping=True)} {referral.currency}"
+            return money.money(referral.final_value, referral.currency)
         return (
             referral.get_decline_reason_display()
             or referral.get_lost_reason_display()
@@ -251,19 +289,26 @@ class OperatorRFIForm(forms.ModelForm):
 
 
 class ReferralInline(admin.TabularInline):
+    """A request's referrals, each a link to its own page (where its actions are)."""
+
     model = Referral
+    template = "admin/edit_inline/records.html"
     fields = ("link", "partner", "location", "state", "received_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
-    show_change_link = True
 
-    @admin.display(description=_("referral"))
-    def link(self, referral: Referral) -> str:
-        return str(referral)
+    @admin.display(description=_("Referral"))
+    def link(self, referral: Referral):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:referrals_referral_change", args=[referral.pk]), referral
+        )
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # read here; a referral changes through its actions, on its own page
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -373,10 +418,10 @@ class RFIAdmin(admin.ModelAdmin):
         # own (durable): the one Django's admin opens around a form would nest it.
         return self._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[attr-defined]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        # A request is a record: nothing on its page is saved.
-        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
-        return super().change_view(request, object_id, form_url, extra_context)
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A request is a record: its page is read, never saved (so Django offers no Save
+        # buttons and refuses a post). Operators enter new ones, with the add permission.
+        return obj is None and super().has_change_permission(request)
 
     def save_model(self, request, obj: RFI, form, change) -> None:
         if change:
