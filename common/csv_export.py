@@ -34,12 +34,15 @@ BOM = "\ufeff"
 def lines(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield BOM
-    yield writer.writerow([safe_cell(str(name)) for name in header])  # lazy labels, translated now
+    yield writer.writerow([safe_cell(name) for name in header])
     for row in rows:
         yield writer.writerow([safe_cell(value) for value in row])
 
 
 def download(filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> StreamingHttpResponse:
+    # Lazy labels are translated here, in the request's language: the rows stream after the
+    # view has returned and its language is no longer active.
+    header = [str(name) for name in header]
     response = StreamingHttpResponse(lines(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

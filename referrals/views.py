@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common import csv_export
@@ -157,13 +157,30 @@ def _sortable_columns(filters: inbox.Filters) -> dict[str, dict]:
 # The header row is in the reader's language (a spreadsheet is read by people); the values
 # keep the codes the API and the filters use, so a pivot table or a CRM import stays stable.
 EXPORT_COLUMNS = [
-    _lazy("Referral number"), _lazy("State"), _lazy("Source"), _lazy("Received"), _lazy("First response"),
-    _lazy("Closed"), _lazy("Location"), _lazy("Need"), _lazy("Solution area"), _lazy("Industry"),
-    _lazy("Company size"), _lazy("Region"), _lazy("Estimated deal value"), _lazy("Currency"),
-    _lazy("Estimated close date"), _lazy("Final deal value"), _lazy("Decline reason"), _lazy("Lost reason"),
-    _lazy("Not interested reason"), _lazy("Customer name"), _lazy("Customer company"), _lazy("Customer email"),
-    _lazy("Customer phone"),
-]  # fmt: skip
+    gettext_lazy("Referral number"),
+    gettext_lazy("State"),
+    gettext_lazy("Source"),
+    gettext_lazy("Received"),
+    gettext_lazy("First response"),
+    gettext_lazy("Closed"),
+    gettext_lazy("Location"),
+    gettext_lazy("Need"),
+    gettext_lazy("Solution area"),
+    gettext_lazy("Industry"),
+    gettext_lazy("Company size"),
+    gettext_lazy("Region"),
+    gettext_lazy("Estimated deal value"),
+    gettext_lazy("Currency"),
+    gettext_lazy("Estimated close date"),
+    gettext_lazy("Final deal value"),
+    gettext_lazy("Decline reason"),
+    gettext_lazy("Lost reason"),
+    gettext_lazy("Not interested reason"),
+    gettext_lazy("Customer name"),
+    gettext_lazy("Customer company"),
+    gettext_lazy("Customer email"),
+    gettext_lazy("Customer phone"),
+]
 
 
 def _export_rows(referrals):

@@ -82,7 +82,7 @@ def test_switching_language_shows_the_refused_action_again_in_that_language(clie
     shown = _switch_language(client, detail, "ja")
     page = shown.content.decode()
     assert shown.status_code == 400 and 'lang="ja"' in page and 'value="-5"' in page
-    assert "0 より大きい金額を入力してください" in page, "the error in the new language"
+    assert "0より大きい金額を入力してください" in page, "the error in the new language"
     assert "no-store" in shown["Cache-Control"]
     shown = _switch_language(client, detail, "en")  # and back again
     assert shown.status_code == 400 and "Enter an amount greater than zero." in shown.content.decode()

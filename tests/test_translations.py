@@ -46,3 +46,29 @@ def test_the_japanese_catalogue_has_no_guesses():
             assert entry.msgid.count(placeholder) == (entry.msgstr or entry.msgstr_plural[0]).count(placeholder), (
                 entry.msgid
             )
+
+
+JAPANESE = "\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e"
+PLACEHOLDER = r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]+\}"
+TYPOGRAPHY = {
+    "an ASCII period or comma after Japanese": rf"[{JAPANESE}][.,:;!?](?![A-Za-z0-9])",
+    "ASCII parentheses next to Japanese": rf"[{JAPANESE}] ?\(|\) ?[{JAPANESE}]|(?<!%)\([^)]*[{JAPANESE}][^)]*\)",
+    "a space before a particle": rf"(?:[{JAPANESE}]|{PLACEHOLDER}|[A-Za-z0-9\]]) +[のをにがはでとへもや](?![A-Za-z])",
+    "a space next to Japanese": rf"[{JAPANESE}] +\S|\S +[{JAPANESE}]",
+}
+
+
+def test_the_japanese_reads_as_written_japanese():
+    """The house style of the catalogue: full-width punctuation after Japanese, no spaces
+    between Japanese and Latin words, numbers or placeholders, every placeholder kept."""
+    import re
+
+    found = []
+    for entry in polib.pofile(str(ROOT / "locale/ja/LC_MESSAGES/django.po")):
+        if entry.obsolete:
+            continue
+        texts = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        for text in texts:
+            found += [f"{rule}: {text!r}" for rule, pattern in TYPOGRAPHY.items() if re.search(pattern, text)]
+            found += [f"{name} lost: {text!r}" for name in re.findall(PLACEHOLDER, entry.msgid) if name not in text]
+    assert not found, "\n".join(found[:30])

@@ -107,7 +107,7 @@ def test_actions_take_the_forms_checks_and_messages_in_the_clients_language(worl
                    HTTP_ACCEPT_LANGUAGE="ja")  # fmt: skip
     assert response.status_code == 400
     problem = response.json()
-    assert problem["errors"]["deal_value"] == ["0 より大きい金額を入力してください。"]
+    assert problem["errors"]["deal_value"] == ["0より大きい金額を入力してください。"]
     assert problem["errors"]["close_date"] == ["予定終了日に過去の日付は指定できません。"]
     assert "currency" in problem["errors"]
     # JSON's types are checked before: an amount is a number, not a string.

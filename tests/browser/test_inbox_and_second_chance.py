@@ -25,13 +25,13 @@ WORDS = {
         "location": "Location", "apply": "Apply", "csv": "Download CSV", "fails_soon": "Fails soon",
         "negotiating": "Negotiating", "value_min": "Deal value from", "value_max": "Deal value up to",
         "send_to": "Send to {}", "waiting": "waiting for the partner's answer",
-        "asked": "The same customer asked you on", "choose": "choose another partner",
+        "asked": "The same customer asked you on", "choose": "choose another partner", "number": "Referral number",
     },
     "ja": {
-        "location": "拠点", "apply": "適用", "csv": "CSV をダウンロード", "fails_soon": "まもなく失敗",
-        "negotiating": "交渉中", "value_min": "取引金額 (下限)", "value_max": "取引金額 (上限)",
-        "send_to": "{} に送信", "waiting": "パートナーの回答を待っています", "asked": "にもリクエストがありました",
-        "choose": "別のパートナー",
+        "location": "拠点", "apply": "適用", "csv": "CSVをダウンロード", "fails_soon": "まもなく失敗",
+        "negotiating": "交渉中", "value_min": "取引金額（下限）", "value_max": "取引金額（上限）",
+        "send_to": "{}に送信", "waiting": "パートナーの回答を待っています", "asked": "にも依頼がありました",
+        "choose": "別のパートナー", "number": "紹介案件番号",
     },
 }  # fmt: skip
 
@@ -98,7 +98,7 @@ def test_the_inbox_sorts_by_urgency_and_filters_by_location_and_value_with_the_c
     with page.expect_download() as download:
         page.get_by_role("link", name=w["csv"]).click()
     body = download.value.path().read_text(encoding="utf-8-sig")
-    assert sorted(int(row["Referral number"]) for row in csv.DictReader(io.StringIO(body))) == sorted(
+    assert sorted(int(row[w["number"]]) for row in csv.DictReader(io.StringIO(body))) == sorted(
         [deals[1].pk, deals[3].pk]
     )
 

@@ -12,7 +12,7 @@ from tests.factories import location_with_contact, make_referral
 pytestmark = pytest.mark.django_db(transaction=True)
 
 OTHER = {"en": "ja", "ja": "en"}
-NEED_TOO_SHORT = {"en": "Describe your need in at least 10 characters.", "ja": "ご要望を 10 文字以上でご記入ください。"}
+NEED_TOO_SHORT = {"en": "Describe your need in at least 10 characters.", "ja": "ご要望を10文字以上でご記入ください。"}
 
 
 def switch_language(page, language: str) -> None:

@@ -36,8 +36,10 @@ def test_a_japanese_customer_chooses_a_budget_in_yen_and_the_partner_sees_it_in_
     )
     assert response.status_code == 302
     assert RFI.objects.get().budget_currency == "JPY"
+    referral = RFI.objects.get().referrals.get()
+    lifecycle.mark_interested(referral, by=owner)  # the budget comes with the customer's details
     client.force_login(owner)  # the partner reads English
-    page = client.get(reverse("referrals:detail", args=[RFI.objects.get().referrals.get().pk])).content.decode()
+    page = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
     assert "¥1.5M–¥7.5M" in page
 
 

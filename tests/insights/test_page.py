@@ -50,7 +50,7 @@ def test_a_period_that_ends_before_it_starts_is_explained(client, owner):
 def test_the_page_speaks_japanese(client, owner, history):  # noqa: F811
     client.force_login(owner)
     page = client.get(reverse("insights"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
-    assert "受注率" in page and "応答時間の中央値 (時間)" in page
+    assert "受注率" in page and "応答時間の中央値（時間）" in page
 
 
 def test_the_query_count_does_not_grow_with_the_referrals(client, owner, history):  # noqa: F811

@@ -22,11 +22,11 @@ NEED = "Move <b>3 factories</b> & our ERP to the cloud"
 EXPECTED = {
     "new_referral": {
         "en": ("New referral", "Say Interested to see the customer's contact details"),
-        "ja": ("新しい紹介案件", "[興味あり] を選ぶと、お客様の連絡先が表示されます"),
+        "ja": ("新しい紹介案件", "[興味あり]を選ぶと、お客様の連絡先が表示されます"),
     },
     "rfi_received": {
         "en": ("We received your request", "Follow your request, or withdraw it"),
-        "ja": ("情報請求 (RFI) を受け付けました", "ご依頼の状況の確認や取り下げができます"),
+        "ja": ("情報請求（RFI）を受け付けました", "ご依頼の状況の確認や取り下げができます"),
     },
     "choose_another_partner": {
         "en": ("please choose another partner", "will not take your request"),
