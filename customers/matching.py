@@ -11,6 +11,7 @@ from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 
+from common import wording
 from profiles.choices import CompanySize, Industry, SolutionArea
 from profiles.models import BusinessProfile, Location
 from referrals import tally
@@ -110,7 +111,7 @@ def fit(profile: BusinessProfile, needs: Needs) -> tuple[int, list[str]]:
     found = [word for word in needs.words if word in text][:3]
     if found:
         points += FIT_POINTS["keyword"] * len(found)
-        reasons.append(_("Mentions %(words)s") % {"words": ", ".join(found)})
+        reasons.append(_("Mentions %(words)s") % {"words": wording.listing(found)})
     if needs.language and needs.language in profile.languages:
         points += FIT_POINTS["language"]
     return points, reasons

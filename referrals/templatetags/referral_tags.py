@@ -7,7 +7,7 @@ from django import template
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from common import money
+from common import money, wording
 
 register = template.Library()
 
@@ -29,6 +29,12 @@ def duration(value: timedelta | None) -> str:
 
 def _amount(value: str, currency: str) -> str:
     return money.money(Decimal(value), currency)
+
+
+@register.filter
+def amounts(by_currency: dict[str, Decimal]) -> str:
+    """Sums in several currencies as one list: "¥500,000 and $300.00", "￥500,000、$300.00"."""
+    return wording.listing(money.money(value, currency) for currency, value in by_currency.items())
 
 
 @register.filter(name="money")
