@@ -43,7 +43,9 @@ def form_amount(value: Decimal | None, currency: str) -> str | None:
     if value is None:
         return None
     digits = get_currency_precision(currency) if currency else 2
-    return str(Decimal(value).quantize(Decimal(1).scaleb(-digits)))
+    amount = Decimal(value)
+    shown = amount.quantize(Decimal(1).scaleb(-digits))
+    return str(shown if shown == amount else amount)  # never round away what was stored
 
 
 # The customer's budget, in four bands. The bands are the same whatever the currency (partners

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -48,6 +49,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+@method_decorator(login_not_required, name="dispatch")  # as Django's own: the link is the way in
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Choosing a new password through the emailed link proves the account is yours: it lifts a
     sign-in pause (django-axes) that others' wrong guesses caused, and signs you in.

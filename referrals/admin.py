@@ -353,7 +353,7 @@ class RFIAdmin(admin.ModelAdmin):
         "company_size",
         "industry",
         "region",
-        "budget_range",
+        "budget",
         "timeline",
         "consent_to_share",
         "created_by",
@@ -392,6 +392,10 @@ class RFIAdmin(admin.ModelAdmin):
         if obj is None:
             kwargs["form"] = OperatorRFIForm
         return super().get_form(request, obj, change=change, **kwargs)
+
+    @admin.display(description=_("budget range"))
+    def budget(self, rfi: RFI) -> str:
+        return rfi.get_budget_range_display()  # in the currency the customer saw it in
 
     def get_fields(self, request, obj=None):
         if obj is None:

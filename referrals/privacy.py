@@ -55,6 +55,7 @@ def export_customer_data(customer: Customer) -> dict[str, Any]:
                 "industry": rfi.industry,
                 "region": rfi.region,
                 "budget_range": rfi.budget_range,
+                "budget_currency": rfi.budget_currency,
                 "timeline": rfi.timeline,
                 "consent_to_share": rfi.consent_to_share,
                 "sent_to": [

@@ -137,10 +137,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: the portal's queries are short, but at a million referrals the
     # planner's cost estimates cross jit_above_cost and each such query spent 30 ms or more
     # compiling before it ran (EXPLAIN ANALYZE of partner search: 33 ms of JIT, 14 of work).
-    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+    # Added to what DATABASE_URL's query string gives (sslmode, connect_timeout…).
+    # DATABASE_JIT_OFF=false leaves it to the server: PgBouncer in transaction mode refuses
+    # startup options, and there ALTER ROLE … SET jit = off does the same.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    if env.bool("DATABASE_JIT_OFF", default=True):
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
     if env.bool("DATABASE_POOL", default=False):
         # Django's own psycopg 3 pool; persistent connections must stay off with it.
-        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env.int("DATABASE_POOL_SIZE", default=10)}
+        _options["pool"] = {"min_size": 1, "max_size": env.int("DATABASE_POOL_SIZE", default=10)}
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -70,3 +70,16 @@ def test_postgresql_connections_compile_no_query_plans():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_the_database_urls_own_options_are_kept_beside_no_jit():
+    shown = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
+        DEBUG="true",
+        DATABASE_URL="postgres://db.example:5432/portal?sslmode=verify-full&connect_timeout=5",
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "'sslmode': 'verify-full'" in shown.stdout and "'connect_timeout': 5" in shown.stdout
+    assert "'options': '-c jit=off'" in shown.stdout

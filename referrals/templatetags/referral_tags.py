@@ -28,7 +28,11 @@ def duration(value: timedelta | None) -> str:
 
 
 def _amount(value: str, currency: str) -> str:
-    return money.money(Decimal(value), currency)
+    return money.money(Decimal(value), currency) if value not in (None, "") else "—"
+
+
+def _date(value: str) -> str:
+    return date_format(date.fromisoformat(value), "DATE_FORMAT") if value else "—"
 
 
 @register.filter
@@ -54,13 +58,13 @@ def recorded(event) -> list[tuple[str, str]]:
     if "deal_value" in details:
         shown.append((_("Estimated deal value"), _amount(details["deal_value"], currency)))
     if "close_date" in details:
-        shown.append((_("Estimated close date"), date_format(date.fromisoformat(details["close_date"]), "DATE_FORMAT")))
+        shown.append((_("Estimated close date"), _date(details["close_date"])))
     if "final_value" in details:
         shown.append((_("Final deal value"), _amount(details["final_value"], currency)))
     if "previous" in details:  # an estimate changed: what it was
         before = details["previous"]
         shown.append((_("Previous estimate"), f"{_amount(before['deal_value'], before['currency'])}, "
-                      f"{date_format(date.fromisoformat(before['close_date']), 'DATE_FORMAT')}"))  # fmt: skip
+                      f"{_date(before['close_date'])}"))  # fmt: skip
     if "reason" in details:
         reasons = {EventAction.MARK_LOST: LostReason, EventAction.MARK_NOT_INTERESTED: NotInterestedReason}.get(
             event.action, DeclineReason

@@ -65,3 +65,31 @@ def test_yen_show_without_decimals_and_the_won_form_starts_from_the_estimate(cli
     owner.language = "ja"
     owner.save()
     assert "￥4,500,000" in client.get(detail, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+
+def test_operators_see_the_budget_as_the_customer_chose_it(client, partner, operator):
+    referral = make_referral(partner, budget_range="small", budget_currency="JPY")
+    client.force_login(operator)
+    page = client.get(reverse("admin:referrals_rfi_change", args=[referral.rfi_id])).content.decode()
+    assert "Under ¥1.5M" in page and "US$10,000" not in page
+
+
+def test_a_form_never_rounds_away_what_was_stored():
+    from common.money import form_amount
+
+    assert (form_amount(Decimal("4500000.00"), "JPY"), form_amount(Decimal("4500000.50"), "JPY")) == (
+        "4500000",
+        "4500000.50",
+    )
+
+
+def test_a_timeline_step_with_an_empty_earlier_estimate_reads_as_a_dash():
+    from referrals.models import EventAction, ReferralEvent
+    from referrals.templatetags.referral_tags import recorded
+
+    step = ReferralEvent(
+        action=EventAction.UPDATE_ESTIMATE,
+        details={"deal_value": "10", "currency": "USD", "close_date": "2099-01-01",
+                 "previous": {"deal_value": "", "currency": "", "close_date": ""}},
+    )  # fmt: skip
+    assert ("Previous estimate", "—, —") in recorded(step)
