@@ -49,6 +49,10 @@ def test_search_two_partners_send_not_interested_status_and_withdraw(new_page, l
     customer.get_by_label("Your name", exact=True).fill("Hanako Yamada")
     customer.get_by_label("Company", exact=True).fill("Yamada Seisakusho")
     customer.get_by_label("Email", exact=True).fill("hanako@yamada.example")
+    # What the search left open ("any industry", "any size") is for the customer to choose.
+    assert customer.get_by_label("Company size").input_value() == ""
+    customer.get_by_label("Industry").select_option("manufacturing")
+    customer.get_by_label("Company size").select_option("medium")
     customer.get_by_role("button", name="Send my request").click()
     assert "please agree" in customer.content()
     assert (
