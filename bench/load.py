@@ -105,6 +105,12 @@ class Portal:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not answer")
 
+    def worker_memory_mb(self) -> list[float]:
+        """The resident memory of each gunicorn worker (the master's children), in MB."""
+        assert self.server is not None
+        children = Path(f"/proc/{self.server.pid}/task/{self.server.pid}/children").read_text().split()
+        return [resident_mb(int(pid)) for pid in children]
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.terminate()
@@ -573,8 +579,16 @@ def bench_pages(*, seconds: int, rounds: int, seed: int = 7) -> dict:
         mixed_result["bytes"] = sizes["mixed"]
         results["mixed"] = mixed_result
         print("mixed", mixed_result, flush=True)
+        results["gunicorn_worker_mb"] = portal.worker_memory_mb()  # after all of the load above
     results["queries"] = query_counts(bench_user.user, warm_pages["referral page"])
     return results
+
+
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 def query_counts(user: User, referral_page: str) -> dict:
