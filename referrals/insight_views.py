@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from profiles.auth import PartnerRequest, partner_of, partner_required
 from profiles.models import Location
@@ -67,7 +68,7 @@ def _shown(request: PartnerRequest, filters: InsightFilters, key: caching.Key) -
     funnel = BarChart(
         str(_("From new to won")),
         [
-            Bar(str(_("Received")), figures.received, str(figures.received)),
+            Bar(pgettext("a count", "Received"), figures.received, str(figures.received)),
             Bar(str(_("Evaluating")), figures.reached_evaluating, str(figures.reached_evaluating)),
             Bar(str(_("Negotiating")), figures.reached_negotiating, str(figures.reached_negotiating)),
             Bar(str(_("Won")), figures.won, str(figures.won)),

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, Transition, transition
 
 from common import money, tokens
@@ -621,7 +622,7 @@ def bulk_transition(name: str, now: datetime) -> BulkTransition:
 class EventAction(models.TextChoices):
     """What a timeline entry records: a referral's arrival, or the transition that moved it."""
 
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("a step of the history", "Received")
     MARK_INTERESTED = "mark_interested", _("Interested")
     MARK_NOT_INTERESTED = "mark_not_interested", _("Not interested")
     ACCEPT = "accept", _("Accepted")

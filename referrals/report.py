@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common import csv_export
 from profiles.choices import Region
@@ -21,7 +22,7 @@ from .models import Referral
 # column key → (label, sort key)
 COLUMNS = {
     "partner": (_("Partner"), lambda row: row.partner.lower()),
-    "received": (_("Received"), lambda row: row.received),
+    "received": (pgettext_lazy("a count", "Received"), lambda row: row.received),
     "share_within_24h": (_("Answered within 24 hours"), lambda row: row.share_within_24h or 0),
     "median_response": (_("Median response"), lambda row: row.median_response or timedelta.max),
     "win_rate": (_("Win rate"), lambda row: row.win_rate or 0),
@@ -48,7 +49,7 @@ def sorted_rows(rows: list[PartnerRow], order: str) -> list[PartnerRow]:
 
 
 REPORT_COLUMNS = [
-    _("Partner"), _("Received"), _("Answered within 24 h"), _("Share answered within 24 h"),
+    _("Partner"), pgettext_lazy("a count", "Received"), _("Answered within 24 h"), _("Share answered within 24 h"),
     _("Median response (hours)"), _("Won"), _("Lost"), _("Win rate"), _("Failed"), _("Expired"), _("Won value"),
 ]  # fmt: skip
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from common import csv_export
@@ -160,7 +160,7 @@ EXPORT_COLUMNS = [
     gettext_lazy("Referral number"),
     gettext_lazy("State"),
     gettext_lazy("Source"),
-    gettext_lazy("Received"),
+    pgettext_lazy("a date", "Received"),
     gettext_lazy("First response"),
     gettext_lazy("Closed"),
     gettext_lazy("Location"),

@@ -22,7 +22,8 @@ def test_a_partner_sees_its_own_figures(client, owner, history):  # noqa: F811
     assert "75% (6 / 8)" in page
     assert 'id="win-rate">50%<' in page
     assert "¥500,000 and $300.00" in page  # a list as English writes it
-    assert "￥500,000、$300.00" in client.get(reverse("insights"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    in_japanese = client.get(reverse("insights"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "￥500,000、$300.00" in in_japanese and "受信数" in in_japanese  # "Received", a count here
     assert "<svg" in page and "<table" in page  # every chart has its numbers as a table
 
 
