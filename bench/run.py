@@ -11,7 +11,6 @@ The pages are driven by Debian's wrk (bench/load.py, bench/wrk/requests.lua).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
@@ -33,7 +32,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 django.setup()
 
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
-from django.core.cache import cache  # noqa: E402
 from django.core.mail import get_connection  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
@@ -161,40 +159,6 @@ def compare(port: int, cookies: dict, path: str, floor: str, *, seconds: float, 
     }
 
 
-@contextlib.contextmanager
-def running_portal():
-    """gunicorn serving the portal in production settings (and bench's floor views); its port."""
-    cache.clear()  # fragments of an earlier data set must not answer for this one
-    port = 18000 + os.getpid() % 1000
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "LOGIN_FAILURE_LIMIT": "1000000",
-        "API_RATE_LIMIT": "100000000/min",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "referrals_portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    try:
-        for _ in range(100):
-            try:
-                Client(port).request("GET", "/accounts/login/")
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-
-
 def bench_api(*, seconds: float, concurrency: int) -> dict:
     """The API's referral list and an action (a note: it locks the row, writes the timeline and
     a webhook delivery if the partner has an endpoint, and answers the referral) against a floor
@@ -212,7 +176,8 @@ def bench_api(*, seconds: float, concurrency: int) -> dict:
         "API action (add a note, If-Match: *)": ("POST", f"/api/v1/referrals/{referral.pk}/add_note/", note),
     }
     results = {}
-    with running_portal() as port:
+    with load.running() as portal:  # the same gunicorn as the pages', in production settings
+        port = portal.port
         client = Client(port, {**headers, "If-Match": "*"})
         for name, (method, path, body) in requests.items():
             status, content, _ = client.request(method, path, body)

@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,13 +15,6 @@ from referrals.models import RFI
 from tests.factories import location_with_contact, make_referral, rfi_form_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_a_japanese_customer_chooses_a_budget_in_yen_and_the_partner_sees_it_in_yen(client, partner, owner):

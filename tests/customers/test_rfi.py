@@ -6,7 +6,6 @@ from functools import partial
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.urls import reverse
 
 from outbox.models import OutboundEmail
@@ -14,13 +13,6 @@ from referrals.models import RFI, Referral
 from tests.factories import location_with_contact, rfi_form_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

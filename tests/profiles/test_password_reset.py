@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.urls import reverse
 
 from outbox.models import OutboundEmail
@@ -14,11 +13,6 @@ from outbox.models import OutboundEmail
 pytestmark = pytest.mark.django_db
 
 LINK = re.compile(r"http://[^\s]+/accounts/reset/[^\s]+/")
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 def ask_for_reset(client, address: str, **extra):

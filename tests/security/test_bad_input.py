@@ -6,7 +6,6 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -23,11 +22,6 @@ NASTY = {
     "huge": "x" * 100_000,
     "control": "line\x00break",
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 def rfi_data(location, **overrides):
