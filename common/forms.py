@@ -6,7 +6,9 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms import renderers
 from django.http import HttpRequest, QueryDict
+from django.template import TemplateDoesNotExist
 
 
 def add_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -52,3 +54,20 @@ def submitted(request: HttpRequest, posted_to: str | None = None) -> QueryDict |
     if refused is not None and refused.posted_to == (posted_to or request.path_info):
         return refused.data
     return None
+
+
+class WidgetRenderer(renderers.BaseRenderer):
+    """Form widgets through Jinja2 (Django ships a Jinja2 copy of each of its widget templates):
+    the same markup as the Django-template ones, several times faster, which a select with its
+    options and attributes shows on every page with a form (README, Performance). A widget whose
+    template only exists for Django's engine (the admin's own) renders through that engine."""
+
+    def __init__(self) -> None:
+        self.jinja2 = renderers.Jinja2()
+        self.django = renderers.DjangoTemplates()
+
+    def get_template(self, template_name: str):
+        try:
+            return self.jinja2.get_template(template_name)
+        except TemplateDoesNotExist:
+            return self.django.get_template(template_name)

@@ -119,6 +119,10 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets (a select's every option, every attribute) render through Jinja2: the same
+# markup as Django's own widget templates, several times faster (README, Performance).
+FORM_RENDERER = "common.forms.WidgetRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
