@@ -16,13 +16,14 @@ same each time, so a mail server or client can drop the copy.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import DatabaseError
 from django.db import connection as db_connection
-from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import OutboundEmail
@@ -39,34 +40,43 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, 3600))
 
 
+@contextmanager
+def commits_without_flush_wait() -> Iterator[None]:
+    """The outbox's own writes (a claim, an outcome) commit without waiting for the disk flush
+    (PostgreSQL's ``synchronous_commit`` off for this connection until the block ends): a crash
+    in that fraction of a second can only lose a claim or an outcome, so the email is sent
+    again, the at-least-once the outbox already accepts. Other writes keep waiting for theirs."""
+    if db_connection.vendor != "postgresql" or db_connection.in_atomic_block:
+        yield
+        return
+    with db_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with suppress(DatabaseError), db_connection.cursor() as cursor:  # a lost connection takes the setting along
+            cursor.execute("RESET synchronous_commit")
+
+
 def claim(email_id: int, now: datetime) -> OutboundEmail | None:
     """Take the row for one attempt, or None if it is not due or another sender has it. A row
     never tried is due at once (the task sent after commit); a tried one when its retry time,
-    or the lease of the sender that last claimed it, is over."""
-    due = Q(status=OutboundEmail.Status.PENDING) & (Q(attempts=0) | Q(next_attempt_at__lte=now))
-    email = OutboundEmail.objects.filter(due, pk=email_id).first()
-    if email is None:
-        return None
-    taken = OutboundEmail.objects.filter(due, pk=email.pk, attempts=email.attempts).update(
-        attempts=F("attempts") + 1, next_attempt_at=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    or the lease of the sender that last claimed it, is over. One statement tests and takes
+    it, so two senders cannot both take a row."""
+    table = OutboundEmail._meta.db_table
+    taken = OutboundEmail.objects.raw(
+        f"UPDATE {table} SET attempts = attempts + 1, next_attempt_at = %s"  # noqa: S608 (our own table)
+        " WHERE id = %s AND status = %s AND (attempts = 0 OR next_attempt_at <= %s) RETURNING *",
+        [now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS), email_id, OutboundEmail.Status.PENDING, now],
     )
-    if taken != 1:
-        return None  # another sender claimed it between the read and the update
-    email.attempts += 1
-    return email
+    return next(iter(taken), None)
 
 
 def record(email: OutboundEmail, **fields) -> bool:
-    """Write the outcome of the attempt ``email`` claimed, if the claim still stands. The
-    commit does not wait for the disk flush: a crash in that fraction of a second can only
-    send the email again, the at-least-once the outbox already accepts."""
-    with transaction.atomic():
-        if db_connection.vendor == "postgresql":
-            with db_connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        written = OutboundEmail.objects.filter(
-            pk=email.pk, status=OutboundEmail.Status.PENDING, attempts=email.attempts
-        ).update(**fields)
+    """Write the outcome of the attempt ``email`` claimed, if the claim still stands."""
+    written = OutboundEmail.objects.filter(
+        pk=email.pk, status=OutboundEmail.Status.PENDING, attempts=email.attempts
+    ).update(**fields)
     if not written:
         log.warning("Email %s: the claim expired before its outcome was recorded", email.pk)
     return bool(written)
@@ -88,7 +98,11 @@ def build_message(email: OutboundEmail, content: Rendered, connection=None) -> E
 def deliver(email_id: int, *, now: datetime | None = None, connection=None) -> OutboundEmail.Status | None:
     """Send one pending email that is due. Returns its new status, or None when there was
     nothing to do (not due, already sent, another sender has it)."""
-    now = now or timezone.now()
+    with commits_without_flush_wait():
+        return _deliver(email_id, now or timezone.now(), connection)
+
+
+def _deliver(email_id: int, now: datetime, connection) -> OutboundEmail.Status | None:
     email = claim(email_id, now)
     if email is None:
         return None
@@ -130,9 +144,9 @@ def deliver_many(ids: list[int], *, now: datetime | None = None) -> dict[str, in
     """Send the given rows over one connection to the mail server."""
     now = now or timezone.now()
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    with get_connection() as connection:
+    with get_connection() as connection, commits_without_flush_wait():
         for email_id in ids:
-            status = deliver(email_id, now=now, connection=connection)
+            status = _deliver(email_id, now, connection)
             if status == OutboundEmail.Status.SENT:
                 counts["sent"] += 1
             elif status in (OutboundEmail.Status.FAILED, OutboundEmail.Status.CANCELLED):

@@ -34,7 +34,7 @@ class SlowMailbox(Mailbox):
 
 def pending_email(**fields) -> OutboundEmail:
     return OutboundEmail.objects.create(
-        dedupe_key=f"test:{timezone.now().timestamp()}",
+        dedupe_key=fields.pop("dedupe_key", f"test:{timezone.now().timestamp()}"),
         template="new_referral",
         to_email="sales@partner.example",
         language="en",
@@ -118,3 +118,19 @@ def test_an_email_whose_sender_died_is_sent_when_the_claim_expires(settings, mai
     assert not sending.record(claimed, status="failed", last_error="late")
     email.refresh_from_db()
     assert email.status == "sent"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_drain_claims_and_records_each_email_in_one_statement_each(mailoutbox, django_assert_max_num_queries):
+    for number in range(10):
+        pending_email(dedupe_key=f"test:drain:{number}")
+    # Per email a claim and an outcome; per batch the list of due rows and, on PostgreSQL, the
+    # switch to commits that do not wait for the disk flush and back.
+    with django_assert_max_num_queries(2 * 10 + 6):
+        assert sending.drain()["sent"] == 10
+    assert len(mailoutbox) == 10
+    assert set(OutboundEmail.objects.values_list("status", "attempts")) == {("sent", 1)}
+    if connection.vendor == "postgresql":  # the connection's other writes wait for the flush again
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
