@@ -60,6 +60,11 @@ def inbox_rows(user: User, *, filters: tuple, minute: str) -> Key:
     return _key("inbox", user, filters, minute, user.pk, reads_version(user), timeout=FRAGMENT_SECONDS)
 
 
+def inbox_filters(user: User, *, filters: tuple) -> Key:
+    # The reader's own id too: the owner filter offers "assigned to me".
+    return _key("inbox-filters", user, filters, user.pk, timeout=FRAGMENT_SECONDS)
+
+
 def _reads_key(user: User) -> str:
     return f"reads:{user.pk}"
 
@@ -79,9 +84,15 @@ def dashboard_lists(user: User, *, minute: str) -> Key:
 
 
 def referral_page(user: User, referral_id: int) -> Key:
-    """The parts of a referral's page; each fragment tag adds its own name (summary, history,
-    the fields of one action)."""
+    """The parts of a referral's page; each fragment tag adds its own name (summary, history)."""
     return _key("referral", user, referral_id, timeout=FRAGMENT_SECONDS)
+
+
+def action_fields(user: User, action: str, shown: tuple) -> Key:
+    """The unbound fields of one action's form, shared by the partner's referrals that show
+    alike in it (``ActionForm.shown_alike``: the state, and the owner or estimate a form starts
+    from): a referral opened for the first time finds them rendered."""
+    return _key("action-fields", user, action, shown, timeout=FRAGMENT_SECONDS)
 
 
 def tips(user: User, *, day: date) -> Key:

@@ -37,6 +37,12 @@ class ActionForm(forms.Form):
         self.referral, self.action = referral, action
 
     @classmethod
+    def shown_alike(cls, referral: Referral) -> tuple:
+        """What the unbound fields show of ``referral``: referrals that agree on it share their
+        rendered fields (``caching.action_fields``)."""
+        return (referral.state,)
+
+    @classmethod
     def asks_for_details(cls) -> bool:
         return any(name != "expected_state" for name in cls.base_fields)
 
@@ -82,6 +88,10 @@ class EstimateForm(AcceptForm):
             }
         )
         super().__init__(*args, referral=referral, **kwargs)
+
+    @classmethod
+    def shown_alike(cls, referral: Referral) -> tuple:
+        return (referral.state, referral.deal_value, referral.currency, referral.close_date)
 
 
 class NoteForm(ActionForm):
@@ -142,6 +152,10 @@ class WonForm(ActionForm):
         )
         super().__init__(*args, referral=referral, **kwargs)
 
+    @classmethod
+    def shown_alike(cls, referral: Referral) -> tuple:
+        return (referral.state, referral.deal_value, referral.currency)
+
     def clean(self):
         data = super().clean() or {}
         if "final_value" not in self.errors:
@@ -176,6 +190,10 @@ class AssignForm(ActionForm):
             .distinct()
             .order_by("username")
         )
+
+    @classmethod
+    def shown_alike(cls, referral: Referral) -> tuple:
+        return (referral.state, referral.owner_id, referral.location_id)  # the colleagues who see the location
 
 
 class NoteOnlyForm(ActionForm):

@@ -205,6 +205,9 @@ def _cursor_value(field: str, raw: str) -> object:
     return amount
 
 
+POSITION = ("after", "before", "page")  # the keyset cursor and the page number of the Next links
+
+
 @dataclass
 class Filters:
     """The inbox's state from the query string: tab, filters, sort and position."""
@@ -262,10 +265,23 @@ class Filters:
         return not any(value not in (None, "") for name, value in self.data.items() if name != "outcome")
 
     def key(self) -> tuple:
-        """What the rows and the filter form depend on, for the cache key."""
-        # The query string as given: the form echoes it, and the CSV link carries it.
+        """What the rows depend on, for the cache key: the query string as given (the count's
+        line and the column links echo it) and the position."""
         given = sorted((name, tuple(values)) for name, values in cast(QueryDict, self.form.data).lists())
         return (self.tab, self.sort, given, self.after, self.before, self.number)
+
+    def form_key(self) -> tuple:
+        """What the filter fields depend on, for their cache key: the view without the page's
+        position (``url``), so paging through a view renders them once."""
+        return (self.url(),)
+
+    def without_position(self) -> QueryDict:
+        """The query string as given without the page's position: what the CSV link carries
+        (the CSV holds every row that passes the filters, whichever page asked for it)."""
+        query = cast(QueryDict, self.form.data).copy()
+        for name in POSITION:
+            query.pop(name, None)
+        return query
 
     def apply(self, referrals):
         """The tab's referrals that pass every filter, in the chosen order."""
@@ -331,7 +347,7 @@ class Filters:
         sort or filter starts from the first page."""
         params = QueryDict(mutable=True)
         for name, values in cast(QueryDict, self.form.data).lists():
-            if name not in ("after", "before", "page", "tab", "sort"):
+            if name not in (*POSITION, "tab", "sort"):
                 params.setlist(name, [value for value in values if value])
         params["tab"] = self.tab
         params["sort"] = self.sort

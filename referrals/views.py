@@ -131,7 +131,8 @@ def referral_list(request: PartnerRequest) -> HttpResponse:
                 # The time left changes with the minute; which rows the reader opened, with a read.
                 minute=now.strftime("%Y-%m-%dT%H:%M") if filters.tab in inbox.CLOCKS else "",
             ),
-            "export_query": request.GET.urlencode(),
+            "filters_fragment": caching.inbox_filters(request.user, filters=filters.form_key()),
+            "export_query": filters.without_position().urlencode(),
         },
         status=400 if filters.form.errors else 200,
     )
@@ -237,6 +238,7 @@ def _detail(
             action,
             bound if bound is not None and bound.action == action.name
             else SimpleLazyObject(partial(action.form, referral=referral, action=action.name)),
+            caching.action_fields(request.user, action.name, action.form.shown_alike(referral)),
         )
         for action in registry.allowed(referral, request.user)
     ]  # fmt: skip
@@ -253,8 +255,8 @@ def _detail(
             "customer": SimpleLazyObject(lambda: referral.rfi.customer) if referral.customer_details_visible else None,
             "events": referral.events.select_related("actor"),
             # The lifecycle's steps, and the steps that move no state (owner, notes) on their own.
-            "actions": [(action, form) for action, form in actions if action.allowed_for is None],
-            "activities": {action.name: (action, form) for action, form in actions if action.allowed_for is not None},
+            "actions": [step for step in actions if step[0].allowed_for is None],
+            "activities": {step[0].name: step for step in actions if step[0].allowed_for is not None},
             "bound": bound.action if bound is not None else "",
             "form": bound,  # a refused action's form: the page's error summary and title
             "deadline": deadline,

@@ -173,16 +173,24 @@ def test_deep_pages_start_after_the_last_row_not_at_an_offset(signed_in, partner
         )
     seen: list[int] = []
     url = INBOX + "?tab=archived"
+    queries = []
     for number in (1, 2, 3):
         with CaptureQueriesContext(connection) as captured:
             response = signed_in.get(url)
         assert f"Page {number} of 3" in response.content.decode()
         assert not any("OFFSET" in query["sql"] for query in captured.captured_queries)
+        # The CSV is the whole tab, whichever page links to it.
+        csv_link = re.search(r'href="(/referrals/export.csv[^"]*)"', response.content.decode())[1]
+        assert csv_link.startswith("/referrals/export.csv?tab=archived") and "after" not in csv_link
+        assert "page" not in csv_link
+        queries.append(len(captured))
         seen += rows(response)
         found = re.search(r'href="([^"]*)" rel="next"', response.content.decode())
         url = INBOX + found[1].replace("&amp;", "&") if found else ""
     assert not url  # no page after the third
     assert len(seen) == len(set(seen)) == 60
+    # The filter form is rendered once for all the pages: its choices are not read again.
+    assert queries[1] == queries[2] == queries[0] - 2
 
 
 @pytest.mark.parametrize(
