@@ -41,6 +41,8 @@ TABS = {
     "negotiating": (gettext_lazy("Negotiating"), Q(state=State.NEGOTIATING)),
     "archived": (gettext_lazy("Archived"), Q(state__in=ARCHIVED_STATES)),
 }
+TAB_STATES = {"new": [State.NEW], "evaluating": [State.EVALUATING], "negotiating": [State.NEGOTIATING],
+              "archived": list(ARCHIVED_STATES)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,12 @@ def _cursor_value(field: str, raw: str) -> object:
     return amount
 
 
-POSITION = ("after", "before", "page")  # the keyset cursor and the page number of the Next links
+POSITION = ("after", "before", "page")
+TALLIED = (
+    "outcome",
+    "location",
+    "area",
+)  # the filters the tallies count by (referrals.tally)  # the keyset cursor and the page number of the Next links
 
 
 @dataclass
@@ -261,8 +268,19 @@ class Filters:
 
     @property
     def counted_by_tallies(self) -> bool:
-        """Whether the tallies know how many rows there are (the tab and outcome only)."""
-        return not any(value not in (None, "") for name, value in self.data.items() if name != "outcome")
+        """Whether the tallies know how many rows there are: they count by state, location and
+        solution area, so a tab narrowed by outcome, location or area only."""
+        return not any(value not in (None, "") for name, value in self.data.items() if name not in TALLIED)
+
+    def tallied(self, states: dict[str, int]) -> int | None:
+        """How many rows there are, from the tallies (``states``: the reader's counts per state
+        at the filter's location and area, ``tally.by_state``), or None when a filter the
+        tallies do not count by is in use."""
+        if not self.counted_by_tallies:
+            return None
+        if self.tab == "archived" and self.data.get("outcome"):
+            return states[self.data["outcome"]]
+        return sum(states[state] for state in TAB_STATES[self.tab])
 
     def key(self) -> tuple:
         """What the rows depend on, for the cache key: the query string as given (the count's

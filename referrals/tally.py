@@ -149,12 +149,18 @@ def running(partner_ids: Iterable[int]) -> set[tuple]:
 # --- Reading ---------------------------------------------------------------------------------------
 
 
-def by_state(partner_id: int, locations: Iterable[int] | None = None) -> dict[str, int]:
-    """How many of the partner's referrals (at ``locations`` only, if given) are in each state
-    (missing states: 0)."""
+def by_state(
+    partner_id: int, locations: Iterable[int] | None = None, *, location: int | None = None, solution_area: str = ""
+) -> dict[str, int]:
+    """How many of the partner's referrals (at ``locations`` only, if given; at one
+    ``location`` or about one ``solution_area``, if given) are in each state (missing states: 0)."""
     tallies = ReferralTally.objects.filter(partner_id=partner_id)
     if locations is not None:
         tallies = tallies.filter(location_id__in=list(locations))
+    if location is not None:
+        tallies = tallies.filter(location_id=location)
+    if solution_area:
+        tallies = tallies.filter(solution_area=solution_area)
     counts = tallies.order_by().values_list("state").annotate(n=Sum("count"))
     return {str(state): 0 for state in State} | {state: n for state, n in counts}
 

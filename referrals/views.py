@@ -25,7 +25,7 @@ from profiles.models import User
 from . import caching, inbox, registry, tally, tips
 from .forms import ActionForm
 from .lifecycle import ReferralConflict
-from .models import ARCHIVED_STATES, Referral, ReferralRead, State
+from .models import Referral, ReferralRead, State
 
 
 def get_referral_for_user(user: User, pk: int, *, related: bool = True) -> Referral:
@@ -47,12 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _counts(states: dict[str, int]) -> dict[str, int]:
     """The tabs' counts from the partner's referrals per state (``tally.by_state``)."""
-    return {
-        "new": states[State.NEW],
-        "evaluating": states[State.EVALUATING],
-        "negotiating": states[State.NEGOTIATING],
-        "archived": sum(states[state] for state in ARCHIVED_STATES),
-    }
+    return {tab: sum(states[state] for state in tab_states) for tab, tab_states in inbox.TAB_STATES.items()}
 
 
 @partner_required
@@ -98,15 +93,13 @@ def dashboard(request: PartnerRequest) -> HttpResponse:
 def referral_list(request: PartnerRequest) -> HttpResponse:
     mine = Referral.objects.for_user(request.user)
     filters = inbox.Filters.from_request(request)
-    states = tally.by_state(partner_of(request.user).pk, request.user.location_scope)
-    counts = _counts(states)
-    outcome = filters.data.get("outcome")
-    if not filters.counted_by_tallies:
-        known = None  # a search or a filter counts its matches
-    elif filters.tab == "archived" and outcome:
-        known = states[outcome]
-    else:
-        known = counts[filters.tab]
+    partner_id, scope = partner_of(request.user).pk, request.user.location_scope
+    counts = _counts(states := tally.by_state(partner_id, scope))
+    location, area = filters.data.get("location") or None, filters.data.get("area", "")
+    if filters.counted_by_tallies and (location or area):  # the tab at one location or about one area
+        states = tally.by_state(partner_id, scope, location=location, solution_area=area)
+    # The tallies count the rows unless a search or another filter must count its matches.
+    known = filters.tallied(states)
     page = filters.page(filters.apply(mine).select_related("rfi__customer", "location", "owner"), count=known)
     now = timezone.now()
     return render(

@@ -4,16 +4,19 @@ partner's content version is bumped in the change's own transaction, and every k
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from referrals import lifecycle, privacy, sweeps
 from referrals.models import ReferralTally
-from tests.factories import make_referral
+from tests.factories import location_with_contact, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +113,34 @@ def test_a_new_release_renders_afresh(settings, tmp_path):
     before = fingerprint(tmp_path)
     page.write_text("<p>{{ referral.get_state_display }}</p>")
     assert fingerprint(tmp_path) != before
+
+
+def test_referrals_alike_share_their_action_fields_and_each_shows_its_own_estimate_and_owner(
+    client, partner, owner, teammate
+):
+    location = location_with_contact(partner)
+    deals = []
+    for value, who in (("1000", owner), ("2500", teammate)):
+        referral = make_referral(partner, location=location)
+        lifecycle.mark_interested(referral, by=owner)
+        lifecycle.accept(
+            referral, by=owner, deal_value=Decimal(value), currency="JPY", close_date=date.today() + timedelta(days=30)
+        )
+        deals.append(lifecycle.assign(referral, by=owner, owner=who))
+    client.force_login(owner)
+    first, second = (client.get(page_of(deal)).content.decode() for deal in deals)
+    assert re.search(r'<input[^>]*name="deal_value"[^>]*value="1000"', first)
+    assert re.search(r'<input[^>]*name="deal_value"[^>]*value="2500"', second)
+    assert f'<option value="{owner.pk}" selected>' in first
+    assert f'<option value="{teammate.pk}" selected>' in second
+
+    # Two new referrals at the same office: the second finds the fields the first rendered (the
+    # colleagues who may own it are not read again), the same fields.
+    fresh = [make_referral(partner, location=location) for _ in range(2)]
+    counted = []
+    for referral in fresh:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(page_of(referral)).content.decode()
+        counted.append((len(queries), re.sub(r"/referrals/\d+/", "", CSRF.sub("", page.split('class="actions"')[1]))))
+    assert counted[1][0] < counted[0][0]
+    assert counted[1][1] == counted[0][1]

@@ -251,3 +251,25 @@ def test_a_cursor_or_filter_no_link_makes_is_a_page_not_an_error(signed_in, part
     assert b"Customer referrals" in response.content
     export = signed_in.get(reverse("referrals:export"), params)
     assert export.status_code == 200 and b"".join(export.streaming_content)
+
+
+def test_a_tab_narrowed_by_location_or_area_is_counted_by_the_tallies(signed_in, partner):
+    tokyo, osaka = location_with_contact(partner), location_with_contact(partner)
+    for location, area, count in ((tokyo, "security", 3), (tokyo, "data_ai", 2), (osaka, "security", 1)):
+        for _ in range(count):
+            make_referral(partner, location=location, solution_area=area)
+    for params, expected in (
+        ({"area": "security"}, 4),
+        ({"location": tokyo.pk}, 5),
+        ({"location": tokyo.pk, "area": "security"}, 3),
+        ({"location": osaka.pk, "area": "data_ai"}, 0),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            response = signed_in.get(INBOX, {"tab": "new", **params})
+        shown = re.search(r'id="inbox-count">(\d+) referral', response.content.decode())
+        assert shown is not None and int(shown[1]) == expected == len(rows(response))
+        assert not any("COUNT(" in query["sql"] for query in captured.captured_queries)
+    # A search counts its matches.
+    with CaptureQueriesContext(connection) as captured:
+        signed_in.get(INBOX, {"tab": "new", "area": "security", "q": "a"})
+    assert any("COUNT(" in query["sql"] for query in captured.captured_queries)
