@@ -207,12 +207,8 @@ def _cursor_value(field: str, raw: str) -> object:
     return amount
 
 
-POSITION = ("after", "before", "page")
-TALLIED = (
-    "outcome",
-    "location",
-    "area",
-)  # the filters the tallies count by (referrals.tally)  # the keyset cursor and the page number of the Next links
+POSITION = ("after", "before", "page")  # the keyset cursor and the page number of the Next links
+TALLIED = ("outcome", "location", "area")  # the filters the tallies count by (referrals.tally)
 
 
 @dataclass
