@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -717,6 +717,18 @@ class ReferralRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read #{self.referral_id}"
+
+    @classmethod
+    def mark(cls, user_id: int, referral_id: int) -> bool:
+        """Record that the user opened the referral; True the first time. One statement either
+        way (``get_or_create`` read first, then wrapped its insert in a transaction)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {cls._meta.db_table} (user_id, referral_id, at) VALUES (%s, %s, %s) "  # noqa: S608
+                "ON CONFLICT (user_id, referral_id) DO NOTHING RETURNING id",
+                [user_id, referral_id, timezone.now()],
+            )
+            return cursor.fetchone() is not None
 
 
 class BlockedSender(models.Model):

@@ -279,8 +279,7 @@ def referral_detail(request: PartnerRequest, pk: int) -> HttpResponse:
     # The referral alone: what the page shows of its request, customer and location comes from
     # the cache unless the referral changed (select_related cost more than the query it saved).
     referral = get_referral_for_user(request.user, pk, related=False)
-    _read, first_time = ReferralRead.objects.get_or_create(user=request.user, referral=referral)
-    if first_time:
+    if ReferralRead.mark(request.user.pk, referral.pk):
         caching.opened_first_time(request.user)  # the inbox drops its "not opened" mark
     shown_again = getattr(request, "refused_post", None) is not None  # after a language switch
     for action in registry.allowed(referral, request.user) if shown_again else ():
