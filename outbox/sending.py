@@ -119,6 +119,8 @@ def _deliver(email_id: int, now: datetime, connection) -> OutboundEmail.Status |
         build_message(email, content, connection).send()
     except Exception as error:
         log.warning("Sending email %s failed (attempt %s): %s", email.pk, email.attempts, error)
+        if connection is not None:
+            connection.close()  # a connection the server dropped: the next email of the batch opens a new one
         failed = email.attempts >= settings.OUTBOX_MAX_ATTEMPTS
         status = OutboundEmail.Status.FAILED if failed else OutboundEmail.Status.PENDING
         record(

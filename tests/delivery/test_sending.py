@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from datetime import timedelta
+from smtplib import SMTPServerDisconnected
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.mail.backends import locmem
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -134,3 +136,36 @@ def test_the_drain_claims_and_records_each_email_in_one_statement_each(mailoutbo
         with connection.cursor() as cursor:
             cursor.execute("SHOW synchronous_commit")
             assert cursor.fetchone()[0] == "on"
+
+
+class DroppingBackend(locmem.EmailBackend):
+    """A mail server that drops the connection during the first message: like Django's SMTP
+    backend, the dropped connection refuses every later message until it is closed and opened
+    again."""
+
+    dropped = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.usable = True
+
+    def send_messages(self, messages):
+        if not self.usable:
+            raise SMTPServerDisconnected("please run connect() first")
+        if not DroppingBackend.dropped:
+            DroppingBackend.dropped, self.usable = True, False
+            raise SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+    def close(self) -> None:
+        self.usable = True  # the next message opens a new connection
+
+
+@pytest.mark.django_db
+def test_a_connection_the_mail_server_drops_fails_one_email_not_the_rest_of_the_batch(settings, mailoutbox):
+    settings.EMAIL_BACKEND = "tests.delivery.test_sending.DroppingBackend"
+    DroppingBackend.dropped = False
+    for number in range(5):
+        pending_email(dedupe_key=f"test:dropped:{number}")
+    assert sending.drain() == {"sent": 4, "retry": 1, "failed": 0}
+    assert len(mailoutbox) == 4
