@@ -35,14 +35,14 @@ if TYPE_CHECKING:
 
 PER_PAGE = 25
 
-TABS = {
-    "new": (gettext_lazy("New"), Q(state=State.NEW)),
-    "evaluating": (gettext_lazy("Evaluating"), Q(state=State.EVALUATING)),
-    "negotiating": (gettext_lazy("Negotiating"), Q(state=State.NEGOTIATING)),
-    "archived": (gettext_lazy("Archived"), Q(state__in=ARCHIVED_STATES)),
-}
 TAB_STATES = {"new": [State.NEW], "evaluating": [State.EVALUATING], "negotiating": [State.NEGOTIATING],
               "archived": list(ARCHIVED_STATES)}  # fmt: skip
+TABS = {
+    "new": (gettext_lazy("New"), Q(state__in=TAB_STATES["new"])),
+    "evaluating": (gettext_lazy("Evaluating"), Q(state__in=TAB_STATES["evaluating"])),
+    "negotiating": (gettext_lazy("Negotiating"), Q(state__in=TAB_STATES["negotiating"])),
+    "archived": (gettext_lazy("Archived"), Q(state__in=TAB_STATES["archived"])),
+}
 
 
 @dataclass(frozen=True)
