@@ -557,6 +557,8 @@ def main() -> None:
             # the overdue rows, not the table's.
             fixed = bench_sweep(2_000 if arguments.quick else 10_000) if "sweep" in chosen else None
             growth.append({"data": results["data"], "pages": results["pages"], "sweep": fixed})
+            # Printed as it comes: a run that stops later keeps this size's figures.
+            print("growth", json.dumps(growth[-1], default=str), flush=True)
     if len(sizes) > 1:
         results["growth"] = growth
         results["growth_table"] = growth_table(growth)
