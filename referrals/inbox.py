@@ -399,7 +399,12 @@ class InboxPage:
             value, pk = cursor
             later = filters.descending == backwards  # rows after the cursor in the field's own order
             op = "gt" if later else "lt"
-            referrals = referrals.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
+            # (field, id) beyond (value, pk), with the bound on the field alone said first: an
+            # index in the tab's order starts at the cursor on it, where the OR alone made the
+            # database read the tab from its first row and filter up to the page.
+            referrals = referrals.filter(
+                Q(**{f"{field}__{op}e": value}), Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk})
+            )
         if backwards:
             referrals = referrals.reverse()
         rows = list(referrals[: PER_PAGE + 1])

@@ -462,6 +462,14 @@ class Referral(ChoiceLabelsMixin, FSMModelMixin, models.Model):
                 condition=Q(state__in=[state.value for state in ARCHIVED_STATES]),
                 name="referral_archive",
             ),
+            # The negotiating tab has no clock to empty it: its sorts by close date (the default)
+            # and deal value read a page off an index instead of sorting the whole tab.
+            models.Index(
+                fields=["partner", "close_date", "id"], condition=Q(state="negotiating"), name="referral_closing"
+            ),
+            models.Index(
+                fields=["partner", "deal_value", "id"], condition=Q(state="negotiating"), name="referral_deal_value"
+            ),
             # The 72-hour sweep reads only new referrals by when they arrived.
             models.Index(fields=["received_at"], condition=Q(state="new"), name="referral_new_due"),
             # The 7-day sweep reads only evaluating referrals by when they entered evaluating.

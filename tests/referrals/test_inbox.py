@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -191,6 +191,70 @@ def test_deep_pages_start_after_the_last_row_not_at_an_offset(signed_in, partner
     assert len(seen) == len(set(seen)) == 60
     # The filter form is rendered once for all the pages: its choices are not read again.
     assert queries[1] == queries[2] == queries[0] - 2
+
+
+def referrals_read(sql: str) -> int:
+    """How many rows of the referrals table PostgreSQL read to answer ``sql`` (EXPLAIN ANALYZE:
+    the rows each scan of it returned and those it read and filtered out), planned as for a tab of
+    thousands: with a whole-table scan, a bitmap scan or a sort as the last resort."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        plan = cursor.fetchone()[0]
+
+    def read(node: dict) -> int:
+        own = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+        here = own * node.get("Actual Loops", 1) if node.get("Relation Name") == "referrals_referral" else 0
+        return here + sum(read(child) for child in node.get("Plans", []))
+
+    return read(plan[0]["Plan"])
+
+
+def page_query(client, url: str) -> tuple[str, str]:
+    """The SQL of the page's rows at ``url``, and the address of its Next link."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    [sql] = [
+        q["sql"] for q in captured.captured_queries if re.search(r'FROM "referrals_referral" .*LIMIT 26', q["sql"])
+    ]
+    found = re.search(r'href="([^"]*)" rel="next"', response.content.decode())
+    return sql, INBOX + found[1].replace("&amp;", "&") if found else ""
+
+
+@pytest.mark.postgres
+def test_a_deep_page_reads_its_own_rows_not_the_pages_before_it(signed_in, partner, owner):
+    """Keyset pages: the archive's third page starts at its cursor in the archive's index, newest
+    first and oldest first (before: it read the tab from the top and filtered out the 50 rows
+    of the pages before it)."""
+    if connection.vendor != "postgresql":
+        pytest.fail("This test reads PostgreSQL's query plans: run it with ./dev test.")
+    now = timezone.now()
+    for minutes in range(60):
+        lifecycle.mark_not_interested(
+            make_referral(partner, now=now - timedelta(minutes=minutes)), reason="other", by=owner
+        )
+    for sort in ("-received", "received"):
+        url = INBOX + f"?tab=archived&sort={sort}"
+        for _page in (1, 2):
+            _sql, url = page_query(signed_in, url)
+        sql, _next = page_query(signed_in, url)  # page 3: its 10 rows, and the cursor's row read again
+        assert referrals_read(sql) <= 11
+
+
+@pytest.mark.postgres
+def test_the_negotiating_tab_reads_a_page_not_the_whole_tab(signed_in, partner, owner):
+    """The tab no clock empties: its default order (close date) and the deal-value orders read
+    a page off an index, not every deal of the partner's to sort them."""
+    if connection.vendor != "postgresql":
+        pytest.fail("This test reads PostgreSQL's query plans: run it with ./dev test.")
+    for days in range(40):
+        negotiating(partner, owner, str(1000 + days), timezone.localdate() + timedelta(days=days))
+    for sort in ("close", "-close", "value", "-value"):
+        sql, url = page_query(signed_in, INBOX + f"?tab=negotiating&sort={sort}")
+        assert referrals_read(sql) <= 26, sort
+        sql, _next = page_query(signed_in, url)  # page 2: its 15 rows, and the cursor's row read again
+        assert referrals_read(sql) <= 16, sort
 
 
 @pytest.mark.parametrize(
