@@ -54,7 +54,9 @@ class KeysetPagination(BasePagination):
             self._fail("cursor", _("Give the cursor of the previous page's “next” link."))
         micros, last_id = (int(part) for part in raw.split("."))
         when = EPOCH + timedelta(microseconds=micros)
-        return Q(updated_at__gt=when) | Q(updated_at=when, id__gt=last_id)
+        # The bound on updated_at said apart from the tie-break: the sync index starts at the
+        # cursor (the OR alone read every referral of the pages before, on every page).
+        return Q(updated_at__gte=when) & (Q(updated_at__gt=when) | Q(updated_at=when, id__gt=last_id))
 
     def order(self) -> tuple[str, ...]:
         return ("updated_at", "id")

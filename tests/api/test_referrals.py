@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from referrals import lifecycle
 from referrals.models import Referral, ReferralEvent, State
 from tests.factories import make_referral
+from tests.plans import referrals_read
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +206,25 @@ def test_filters_and_pages_stay_stable_while_referrals_change(world, api):
     assert ids(client.get(f"/api/v1/referrals/?location={world.location_b.pk}")) == [world.in_b.pk]
     since = Referral.objects.get(pk=world.in_a.pk).updated_at.isoformat()
     assert ids(client.get("/api/v1/referrals/", {"updated_since": since})) == [world.in_a.pk]
+
+
+@pytest.mark.postgres
+def test_a_crm_paging_through_every_referral_reads_each_page_once(world, api):
+    """A full sync pages to the end: each page starts at its cursor in the sync index (before:
+    the third page read the 40 referrals of the first two again, and a full sync of n referrals
+    read about n²/2)."""
+    if connection.vendor != "postgresql":
+        pytest.fail("This test reads PostgreSQL's query plans: run it with ./dev test.")
+    for _ in range(60):
+        make_referral(location=world.location_a)
+    client, url = api(world.admin_key), "/api/v1/referrals/?limit=20"
+    for _page in (1, 2):
+        url = client.get(url).json()["next"]
+    with CaptureQueriesContext(connection) as captured:
+        third = client.get(url).json()
+    assert len(third["results"]) == 20 and third["next"]  # 62 referrals: 2 more after it
+    [sql] = [query["sql"] for query in captured.captured_queries if re.search(r"LIMIT 21$", query["sql"])]
+    assert referrals_read(sql) <= 22  # the page, the one that says more follow, the cursor's own row
 
 
 @pytest.mark.parametrize(

@@ -10,13 +10,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from referrals import lifecycle
 from tests.factories import UserFactory, location_with_contact, make_referral
+from tests.plans import referrals_read
 
 pytestmark = pytest.mark.django_db
 
@@ -191,24 +192,6 @@ def test_deep_pages_start_after_the_last_row_not_at_an_offset(signed_in, partner
     assert len(seen) == len(set(seen)) == 60
     # The filter form is rendered once for all the pages: its choices are not read again.
     assert queries[1] == queries[2] == queries[0] - 2
-
-
-def referrals_read(sql: str) -> int:
-    """How many rows of the referrals table PostgreSQL read to answer ``sql`` (EXPLAIN ANALYZE:
-    the rows each scan of it returned and those it read and filtered out), planned as for a tab of
-    thousands: with a whole-table scan, a bitmap scan or a sort as the last resort."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
-            cursor.execute(f"SET LOCAL {setting} = off")
-        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
-        plan = cursor.fetchone()[0]
-
-    def read(node: dict) -> int:
-        own = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
-        here = own * node.get("Actual Loops", 1) if node.get("Relation Name") == "referrals_referral" else 0
-        return here + sum(read(child) for child in node.get("Plans", []))
-
-    return read(plan[0]["Plan"])
 
 
 def page_query(client, url: str) -> tuple[str, str]:
