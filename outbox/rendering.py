@@ -34,8 +34,28 @@ class Rendered:
     body_html: str
 
 
+@dataclass(frozen=True)
+class Secret:
+    """A value in a message's context that only the email that leaves carries (a working
+    link); the copy the outbox keeps shows ``kept_as`` in its place."""
+
+    value: Any
+    kept_as: str
+
+
+def _shown(value: Any, reveal: bool) -> Any:
+    """``value`` with each ``Secret`` in it (in lists, tuples and dicts too) revealed or replaced."""
+    if isinstance(value, Secret):
+        return value.value if reveal else value.kept_as
+    if isinstance(value, dict):
+        return {key: _shown(item, reveal) for key, item in value.items()}
+    if type(value) in (list, tuple):  # not a named tuple or another subclass: left as it is
+        return type(value)(_shown(item, reveal) for item in value)
+    return value
+
+
 class Builder(Protocol):
-    def __call__(self, email: OutboundEmail, *, reveal: bool) -> Message | None: ...
+    def __call__(self, email: OutboundEmail) -> Message | None: ...
 
 
 # template → the builder of its emails at send time
@@ -52,9 +72,10 @@ def at_send_time(template: str) -> Callable[[Builder], Builder]:
     return register
 
 
-def render(message: Message) -> Rendered:
+def render(message: Message, *, reveal: bool = False) -> Rendered:
+    """The message in its recipient's language; its secrets only with ``reveal``."""
     with translation.override(message.language):
-        context = {**message.context, "language": message.language}
+        context = {**_shown(message.context, reveal), "language": message.language}
         subject = render_to_string(f"emails/{message.template}_subject.txt", context)
         body_text = render_to_string(f"emails/{message.template}_body.txt", context)
         body_html = render_to_string(f"emails/{message.template}_body.html", context)
@@ -63,10 +84,9 @@ def render(message: Message) -> Rendered:
 
 def build_at_send(email: OutboundEmail) -> tuple[Rendered, Rendered] | None:
     """For an email built at send time: what to send, and the copy to keep without its
-    secrets; None if it no longer applies."""
-    builder = BUILDERS[email.template]
-    message = builder(email, reveal=True)
+    secrets (the same message, built once: the copy says what was sent); None if it no
+    longer applies."""
+    message = BUILDERS[email.template](email)
     if message is None:
         return None
-    kept = builder(email, reveal=False)
-    return render(message), render(kept) if kept is not None else Rendered("", "", "")
+    return render(message, reveal=True), render(message)

@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 
 from outbox.models import OutboundEmail
 from outbox.queue import enqueue
-from outbox.rendering import Message, at_send_time
+from outbox.rendering import Message, Secret, at_send_time
 
 from .models import Invitation, User
 
@@ -62,7 +62,7 @@ class OutboxPasswordResetForm(PasswordResetForm):
 
 
 @at_send_time("password_reset")
-def build_password_reset(email: OutboundEmail, *, reveal: bool) -> Message | None:
+def build_password_reset(email: OutboundEmail) -> Message | None:
     users = list(OutboxPasswordResetForm().get_users(email.to_email))
     if not users:
         return None  # no active account with this address: nothing is sent
@@ -71,12 +71,12 @@ def build_password_reset(email: OutboundEmail, *, reveal: bool) -> Message | Non
         template=email.template,
         to_email=email.to_email,
         language=users[0].language,
-        context={"accounts": [(user, reset_url(user) if reveal else NOT_KEPT) for user in users]},
+        context={"accounts": [(user, Secret(reset_url(user), NOT_KEPT)) for user in users]},
     )
 
 
 @at_send_time("invitation")
-def build_invitation(email: OutboundEmail, *, reveal: bool) -> Message | None:
+def build_invitation(email: OutboundEmail) -> Message | None:
     """A colleague's invitation, with its link; nothing once it was used, withdrawn or expired."""
     if email.about_id is None:
         return None
@@ -92,6 +92,6 @@ def build_invitation(email: OutboundEmail, *, reveal: bool) -> Message | None:
         context={
             "invitation": invitation,
             "role": invitation.get_role_display(),
-            "accept_url": link if reveal else NOT_KEPT_INVITATION,
+            "accept_url": Secret(link, NOT_KEPT_INVITATION),
         },
     )

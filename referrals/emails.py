@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outbox.models import OutboundEmail
-from outbox.rendering import Message, at_send_time
+from outbox.rendering import Message, Secret, at_send_time
 from profiles.models import User
 
 from .models import RFI, Referral
@@ -177,7 +177,7 @@ def choose_another_partner(referral: Referral) -> list[Message]:
 
 
 @at_send_time("choose_another_partner")
-def build_choose_another_partner(email: OutboundEmail, *, reveal: bool) -> Message | None:
+def build_choose_another_partner(email: OutboundEmail) -> Message | None:
     referral = _customer_referral(email)
     if referral is None:
         return None
@@ -189,10 +189,10 @@ def build_choose_another_partner(email: OutboundEmail, *, reveal: bool) -> Messa
             "rfi": rfi,
             "partner": referral.partner,
             "search_url": partner_search_url(rfi),
-            "status_url": status_url(rfi) if reveal else NOT_KEPT,
+            "status_url": Secret(status_url(rfi), NOT_KEPT),
             # Each with its one-click link, a secret like the status link.
             "suggestions": [
-                (suggestion, another_partner_url(rfi, suggestion.location.pk) if reveal else NOT_KEPT)
+                (suggestion, Secret(another_partner_url(rfi, suggestion.location.pk), NOT_KEPT))
                 for suggestion in suggestions(rfi)
             ],
         },
@@ -210,7 +210,7 @@ def partner_reviewing(referral: Referral) -> list[Message]:
 
 
 @at_send_time("partner_reviewing")
-def build_partner_reviewing(email: OutboundEmail, *, reveal: bool) -> Message | None:
+def build_partner_reviewing(email: OutboundEmail) -> Message | None:
     referral = _customer_referral(email)
     if referral is None:
         return None
@@ -220,7 +220,7 @@ def build_partner_reviewing(email: OutboundEmail, *, reveal: bool) -> Message | 
             "referral": referral,
             "rfi": referral.rfi,
             "partner": referral.partner,
-            "status_url": status_url(referral.rfi) if reveal else NOT_KEPT,
+            "status_url": Secret(status_url(referral.rfi), NOT_KEPT),
         },
     )
 
@@ -231,7 +231,7 @@ def withdrawn(rfi: RFI) -> list[Message]:
 
 
 @at_send_time("rfi_withdrawn")
-def build_rfi_withdrawn(email: OutboundEmail, *, reveal: bool) -> Message | None:
+def build_rfi_withdrawn(email: OutboundEmail) -> Message | None:
     rfi = _customer_rfi(email)
     if rfi is None:
         return None
@@ -252,9 +252,9 @@ def _customer_rfi(email: OutboundEmail) -> RFI | None:
 
 
 @at_send_time("rfi_received")
-def build_rfi_received(email: OutboundEmail, *, reveal: bool) -> Message | None:
+def build_rfi_received(email: OutboundEmail) -> Message | None:
     rfi = _customer_rfi(email)
     if rfi is None:
         return None
     referrals = list(rfi.referrals.select_related("partner", "location").order_by("partner__name"))
-    return _built(email, {"rfi": rfi, "referrals": referrals, "status_url": status_url(rfi) if reveal else NOT_KEPT})
+    return _built(email, {"rfi": rfi, "referrals": referrals, "status_url": Secret(status_url(rfi), NOT_KEPT)})

@@ -13,8 +13,9 @@ from django.utils import timezone
 from outbox import sending
 from outbox.models import OutboundEmail
 from referrals import sweeps
+from referrals.emails import NOT_KEPT
 from referrals.models import Referral
-from tests.factories import make_referral
+from tests.factories import BusinessProfileFactory, PartnerCompanyFactory, location_with_contact, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +51,26 @@ def test_an_email_whose_reason_no_longer_applies_is_cancelled_not_sent(partner):
     email.refresh_from_db()
     assert (email.status, email.last_error) == ("cancelled", "No longer applies: not sent.")
     assert not mail.outbox
+
+
+def test_a_second_chance_email_is_built_once_and_its_copy_is_what_was_sent(partner, django_assert_max_num_queries):
+    """The email that proposes other partners runs partner search once: the copy the outbox keeps
+    is the same message, the one-click links and the status link replaced."""
+    for name in ("Fuji Systems", "Kaede Data"):  # two more partners doing security work in Japan
+        other = PartnerCompanyFactory(name=name)
+        BusinessProfileFactory(partner=other, region="JP", solution_areas=["security"], is_active=True)
+        location_with_contact(other)
+    referral = make_referral(partner, now=timezone.now() - timedelta(hours=73), solution_area="security", region="JP")
+    sweeps.fail_overdue(timezone.now())
+    email = OutboundEmail.objects.get(template="choose_another_partner")
+    with django_assert_max_num_queries(9):
+        assert sending.deliver(email.pk) == OutboundEmail.Status.SENT
+    [sent] = mail.outbox
+    assert "Fuji Systems" in sent.body and "Kaede Data" in sent.body
+    links = [line.strip() for line in sent.body.splitlines() if referral.rfi.status_token in line]
+    assert len(links) == 3  # the status page and one click for each partner proposed
+    kept = sent.body
+    for link in links:
+        kept = kept.replace(link, NOT_KEPT)
+    email.refresh_from_db()
+    assert email.body_text == kept
