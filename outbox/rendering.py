@@ -42,6 +42,11 @@ class Secret:
     value: Any
     kept_as: str
 
+    def __str__(self) -> str:
+        """Left unrevealed somewhere ``render`` does not look (an object's attribute, a named
+        tuple): the placeholder, in the sent email and the copy alike, never the link."""
+        return self.kept_as
+
 
 def _shown(value: Any, reveal: bool) -> Any:
     """``value`` with each ``Secret`` in it (in lists, tuples and dicts too) revealed or replaced."""

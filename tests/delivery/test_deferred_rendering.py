@@ -74,3 +74,16 @@ def test_a_second_chance_email_is_built_once_and_its_copy_is_what_was_sent(partn
         kept = kept.replace(link, NOT_KEPT)
     email.refresh_from_db()
     assert email.body_text == kept
+
+
+def test_a_secret_where_rendering_does_not_look_shows_its_placeholder_never_the_link():
+    """A link inside an object (here a named tuple) is not revealed: it fails safe, in the
+    sent email and the copy alike."""
+    from collections import namedtuple
+
+    from django.template import engines
+
+    from outbox.rendering import Secret
+
+    link = namedtuple("Account", "url")(Secret("https://portal.example/reset/abc/def/", "[not kept]"))
+    assert engines["django"].from_string("{{ account.url }}").render({"account": link}) == "[not kept]"
