@@ -8,10 +8,10 @@ Two kinds of email:
   (a password-reset link, a customer's private status link) are of this kind, so that no row
   holds a working link: the builder wraps the link in ``Secret``, and the one message it
   builds is rendered twice, with the link for the email that leaves and without it for the
-  copy the row keeps. A builder that finds the
-  email no longer applies (the user was deactivated, the customer erased) returns None and
-  the email is cancelled. Set-based jobs (the timeout sweep) write such emails straight from a
-  query (``queue_at_send_sql``), with no Python object per email.
+  copy the row keeps. A builder that finds the email no longer applies (the user was
+  deactivated, the customer erased) returns None and the email is cancelled. Set-based jobs
+  (the timeout sweep) write such emails straight from a query (``queue_at_send_sql``), with no
+  Python object per email.
 """
 
 from __future__ import annotations
